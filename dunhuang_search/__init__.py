@@ -1,0 +1,1 @@
+"""Dunhuang Search: a search engine over the mural paintings of the Dunhuang grottoes."""

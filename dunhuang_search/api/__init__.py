@@ -1,0 +1,1 @@
+"""The REST API (DRF) and its OpenAPI schema."""

@@ -1,0 +1,1 @@
+"""The mural catalogue: sites, caves, periods and murals; ingest, viewer and IIIF."""

@@ -1,0 +1,90 @@
+"""Sites, caves, periods and murals: what was painted where and when."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+
+
+class Site(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    name_zh = models.CharField(max_length=50, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Period(models.Model):
+    """A period of the Dunhuang Academy periodization, with its years (CE)."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    name_zh = models.CharField(max_length=50, blank=True)
+    start_year = models.IntegerField()
+    end_year = models.IntegerField()
+
+    class Meta:
+        ordering = ["start_year", "end_year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_year__gte=models.F("start_year")), name="period_years_ordered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.start_year}–{self.end_year})"
+
+
+class Cave(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="caves")
+    number = models.PositiveIntegerField()
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["site__name", "number"]
+        constraints = [models.UniqueConstraint(fields=["site", "number"], name="cave_unique_per_site")]
+
+    def __str__(self) -> str:
+        return f"{self.site.name} cave {self.number}"
+
+
+class Mural(models.Model):
+    """One photographed wall (or part of one), with its tiled pyramid under var/pyramids."""
+
+    cave = models.ForeignKey(Cave, on_delete=models.PROTECT, related_name="murals")
+    wall = models.CharField(max_length=100, help_text="wall or location, e.g. south, north, ceiling")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="murals")
+    title = models.CharField(max_length=300, blank=True)
+    dpi = models.PositiveIntegerField(null=True, blank=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    checksum = models.CharField(max_length=64, unique=True, help_text="sha256 of the source file")
+    source_path = models.CharField(max_length=1000, help_text="the original image file")
+    source_format = models.CharField(max_length=20)
+    source_bytes = models.BigIntegerField()
+    pyramid = models.CharField(max_length=300, help_text="pyramidal TIFF, relative to PYRAMID_DIR")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["cave__site__name", "cave__number", "wall", "id"]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.cave}, {self.wall} wall"
+
+    @property
+    def site(self) -> Site:
+        return self.cave.site
+
+    @property
+    def pyramid_path(self) -> Path:
+        return Path(settings.PYRAMID_DIR) / self.pyramid
+
+    @property
+    def megapixels(self) -> float:
+        return self.width * self.height / 1e6

@@ -1,0 +1,12 @@
+"""Catalogue pages: browse, mural viewer, staff upload."""
+from django.urls import path
+
+from . import upload, views
+
+app_name = "catalogue"
+urlpatterns = [
+    path("", views.catalogue_index, name="index"),
+    path("murals/add/", upload.upload_mural, name="upload"),
+    path("murals/<int:pk>/", views.mural_viewer, name="mural"),
+    path("murals/<int:pk>/elements.json", views.mural_elements_json, name="mural_elements"),
+]

@@ -1,0 +1,1 @@
+"""Element categories and the elements found on murals (detected, labelled or dense)."""

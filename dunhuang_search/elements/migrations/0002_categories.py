@@ -1,0 +1,12 @@
+from django.db import migrations
+
+from dunhuang_search.catalogue.reference_data import load_reference_fixture
+
+
+def load(apps, schema_editor):
+    load_reference_fixture(apps.get_model("elements", "Category"), "categories.json")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("elements", "0001_initial")]
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]

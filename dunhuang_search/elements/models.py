@@ -1,0 +1,81 @@
+"""Categories of mural elements and the elements themselves, with their search vectors."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from pgvector.django import VectorField
+
+
+class Category(models.Model):
+    """An element category: the paper's five, plus any that users add."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    name_zh = models.CharField(max_length=50, blank=True)
+    synonyms = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    color = models.CharField(max_length=7, default="#e6194b", help_text="overlay colour, #rrggbb")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Element(models.Model):
+    """A box on a mural, in full-resolution mural pixels."""
+
+    class Source(models.TextChoices):
+        DETECTOR = "detector"
+        MANUAL = "manual"
+        DENSE = "dense"
+
+    class Review(models.TextChoices):
+        UNREVIEWED = "unreviewed"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+
+    mural = models.ForeignKey("catalogue.Mural", on_delete=models.CASCADE, related_name="elements")
+    x = models.PositiveIntegerField()
+    y = models.PositiveIntegerField()
+    w = models.PositiveIntegerField()
+    h = models.PositiveIntegerField()
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="elements", null=True, blank=True
+    )
+    score = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    model_version = models.CharField(max_length=100, blank=True)
+    embedder = models.CharField(max_length=100, blank=True)
+    embedding = VectorField(null=True, blank=True)
+    review_state = models.CharField(
+        max_length=12, choices=Review.choices, default=Review.UNREVIEWED
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    ocr_text = models.TextField(blank=True)
+    ocr_confidence = models.FloatField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["mural_id", "y", "x"]
+        indexes = [models.Index(fields=["mural", "source"]), models.Index(fields=["category"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(w__gt=0) & models.Q(h__gt=0), name="element_box_not_empty"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category or 'element'} on mural {self.mural_id} at {self.bbox}"
+
+    @property
+    def bbox(self) -> list[int]:
+        return [self.x, self.y, self.w, self.h]

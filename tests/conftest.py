@@ -1,0 +1,68 @@
+"""Shared fixtures: isolated var/ folders per test, the real test material in ../shared."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """../shared/data (real Dunhuang imagery, never copied into the repo); skips where absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is absent")
+    return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def isolated_var(settings, tmp_path):
+    """Pyramids and uploads of each test go to its own tmp folder, never to var/."""
+    settings.PYRAMID_DIR = tmp_path / "var" / "pyramids"
+    settings.UPLOAD_DIR = tmp_path / "var" / "uploads"
+    return tmp_path / "var"
+
+
+def write_test_image(path: Path, width: int = 640, height: int = 480, seed: int = 0, **save) -> Path:
+    """A small textured RGB image in the format of path's suffix (jpg, png, tif)."""
+    import numpy as np
+    import pyvips
+
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width]
+    base = np.stack([(xx * 255 // max(width - 1, 1)), (yy * 255 // max(height - 1, 1)),
+                     (xx + yy) % 256], axis=-1)
+    noise = rng.integers(0, 40, size=(height, width, 3))
+    array = np.clip(base + noise, 0, 255).astype(np.uint8)
+    pyvips.Image.new_from_array(array).write_to_file(str(path), **save)
+    return path
+
+
+@pytest.fixture
+def image_file(tmp_path):
+    """Factory: image_file("wall.jpg", width=..., height=..., seed=...) -> Path."""
+
+    def make(name: str = "wall.jpg", **kwargs) -> Path:
+        return write_test_image(tmp_path / name, **kwargs)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Sites, periods and categories for transactional tests too (their flush empties tables)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from dunhuang_search.catalogue.models import Period, Site
+    from dunhuang_search.catalogue.reference_data import load_reference_fixture
+    from dunhuang_search.elements.models import Category
+
+    load_reference_fixture(Site, "sites.json")
+    load_reference_fixture(Period, "periods.json")
+    load_reference_fixture(Category, "categories.json")
