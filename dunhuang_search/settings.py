@@ -2,6 +2,7 @@
 
 With DATABASE_URL unset the project runs its own embedded PostgreSQL under var/pg.
 """
+
 from __future__ import annotations
 
 import os
@@ -95,7 +96,9 @@ if envstr("DATABASE_URL"):
 
     DATABASES = {"default": dj_database_url.parse(envstr("DATABASE_URL"), conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        raise RuntimeError("DATABASE_URL must point at PostgreSQL (postgres://...); nothing else is supported")
+        raise RuntimeError(
+            "DATABASE_URL must point at PostgreSQL (postgres://...); nothing else is supported"
+        )
 else:
     DATABASES = {
         "default": {

@@ -2,6 +2,7 @@
 
 Nothing here decodes a whole mural into memory: loads are sequential or region-by-region.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -80,7 +81,9 @@ def probe_image(path: str | os.PathLike, max_pixels: int) -> ImageInfo:
             ) from exc
         for magic, name in _MAGIC.items():
             if head.startswith(magic):
-                raise ImageryError(f"{path.name} looks like {name} but is truncated or corrupt") from exc
+                raise ImageryError(
+                    f"{path.name} looks like {name} but is truncated or corrupt"
+                ) from exc
         raise ImageryError(
             f"{path.name} is not an image file that can be read (JPEG, PNG or TIFF)", "not_image"
         ) from exc
@@ -88,13 +91,14 @@ def probe_image(path: str | os.PathLike, max_pixels: int) -> ImageInfo:
     fmt = next((f for prefix, f in _LOADER_FORMATS.items() if loader.startswith(prefix)), None)
     if fmt is None:
         raise ImageryError(
-            f"{path.name}: unsupported image format ({loader}); use JPEG, PNG or TIFF", "unsupported"
+            f"{path.name}: unsupported image format ({loader}); use JPEG, PNG or TIFF",
+            "unsupported",
         )
     info = ImageInfo(image.width, image.height, image.bands, fmt)
     if info.pixels > max_pixels:
         raise ImageryError(
-            f"{path.name} is {info.width}x{info.height} = {info.pixels:,} pixels, over the limit of "
-            f"{max_pixels:,} (DUNHUANG_MAX_MURAL_PIXELS)",
+            f"{path.name} is {info.width}x{info.height} = {info.pixels:,} pixels, over the "
+            f"limit of {max_pixels:,} (DUNHUANG_MAX_MURAL_PIXELS)",
             "too_large",
         )
     return info

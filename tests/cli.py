@@ -1,4 +1,5 @@
 """Run manage.py in a subprocess against the test database, for exit codes and stderr."""
+
 from __future__ import annotations
 
 import os
@@ -30,5 +31,9 @@ def manage_env(var_dir: Path) -> dict[str, str]:
 def run_manage(*args: str, var_dir: Path, timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args],
-        env=manage_env(var_dir), cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        env=manage_env(var_dir),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )

@@ -1,4 +1,5 @@
 """Shared fixtures: isolated var/ folders per test, the real test material in ../shared."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,15 +25,19 @@ def isolated_var(settings, tmp_path):
     return tmp_path / "var"
 
 
-def write_test_image(path: Path, width: int = 640, height: int = 480, seed: int = 0, **save) -> Path:
+def write_test_image(
+    path: Path, width: int = 640, height: int = 480, seed: int = 0, **save
+) -> Path:
     """A small textured RGB image in the format of path's suffix (jpg, png, tif)."""
     import numpy as np
     import pyvips
 
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:height, 0:width]
-    base = np.stack([(xx * 255 // max(width - 1, 1)), (yy * 255 // max(height - 1, 1)),
-                     (xx + yy) % 256], axis=-1)
+    base = np.stack(
+        [(xx * 255 // max(width - 1, 1)), (yy * 255 // max(height - 1, 1)), (xx + yy) % 256],
+        axis=-1,
+    )
     noise = rng.integers(0, 40, size=(height, width, 3))
     array = np.clip(base + noise, 0, 255).astype(np.uint8)
     pyvips.Image.new_from_array(array).write_to_file(str(path), **save)

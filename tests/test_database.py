@@ -1,4 +1,5 @@
 """The database is PostgreSQL with pgvector and pg_trgm, always; reference data is loaded."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,12 +36,17 @@ def test_it_has_the_full_periodization_in_order():
 def test_it_has_the_papers_five_categories_in_two_languages():
     names = dict(Category.objects.values_list("slug", "name_zh"))
     assert names == {
-        "inscription": "榜题", "thousand-buddha": "千佛", "donor": "供养人",
-        "apsara": "飞天", "non-buddhist-figure": "非佛教人物",
+        "inscription": "榜题",
+        "thousand-buddha": "千佛",
+        "donor": "供养人",
+        "apsara": "飞天",
+        "non-buddhist-figure": "非佛教人物",
     }
     assert "cartouche" in Category.objects.get(slug="inscription").synonyms
     assert set(Site.objects.values_list("slug", flat=True)) == {
-        "mogao", "yulin", "western-thousand-buddha"
+        "mogao",
+        "yulin",
+        "western-thousand-buddha",
     }
 
 
@@ -49,13 +55,16 @@ def test_it_stores_and_ranks_element_embeddings_with_pgvector(image_file):
 
     from dunhuang_search.catalogue.ingest import ingest_mural
 
-    mural = ingest_mural(image_file("wall.jpg"), site="mogao", cave=220, wall="south",
-                         period="early-tang")
+    mural = ingest_mural(
+        image_file("wall.jpg"), site="mogao", cave=220, wall="south", period="early-tang"
+    )
     apsara = Category.objects.get(slug="apsara")
-    near = Element.objects.create(mural=mural, x=1, y=2, w=30, h=40, category=apsara,
-                                  embedding=[1.0, 0.0, 0.0])
-    Element.objects.create(mural=mural, x=50, y=60, w=30, h=40, category=apsara,
-                           embedding=[0.0, 1.0, 0.0])
+    near = Element.objects.create(
+        mural=mural, x=1, y=2, w=30, h=40, category=apsara, embedding=[1.0, 0.0, 0.0]
+    )
+    Element.objects.create(
+        mural=mural, x=50, y=60, w=30, h=40, category=apsara, embedding=[0.0, 1.0, 0.0]
+    )
     Element.objects.create(mural=mural, x=90, y=60, w=30, h=40, category=apsara)  # not indexed
     ranked = Element.objects.exclude(embedding=None).order_by(
         CosineDistance("embedding", [0.9, 0.1, 0.0])
@@ -69,8 +78,9 @@ def test_it_refuses_empty_boxes_in_the_database(image_file):
 
     from dunhuang_search.catalogue.ingest import ingest_mural
 
-    mural = ingest_mural(image_file("wall.jpg"), site="mogao", cave=220, wall="south",
-                         period="early-tang")
+    mural = ingest_mural(
+        image_file("wall.jpg"), site="mogao", cave=220, wall="south", period="early-tang"
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         Element.objects.create(mural=mural, x=0, y=0, w=0, h=10)
     assert not Mural.objects.exclude(pk=mural.pk).exists()

@@ -1,4 +1,5 @@
 """JSON error bodies for every API failure: {"error": message, "detail": ..., "status": code}."""
+
 from __future__ import annotations
 
 from rest_framework.views import exception_handler

@@ -1,4 +1,5 @@
 """DRF serializers for murals and elements (bbox in full-resolution mural pixels)."""
+
 from __future__ import annotations
 
 from django.urls import reverse
@@ -20,9 +21,22 @@ class MuralSerializer(serializers.ModelSerializer):
     class Meta:
         model = Mural
         fields = [
-            "id", "site", "cave", "wall", "period", "period_years", "title", "dpi",
-            "width", "height", "checksum", "source_format", "created_at",
-            "iiif_info", "manifest", "viewer",
+            "id",
+            "site",
+            "cave",
+            "wall",
+            "period",
+            "period_years",
+            "title",
+            "dpi",
+            "width",
+            "height",
+            "checksum",
+            "source_format",
+            "created_at",
+            "iiif_info",
+            "manifest",
+            "viewer",
         ]
 
     def _absolute(self, url: str) -> str:
@@ -50,6 +64,16 @@ class ElementSerializer(serializers.ModelSerializer):
     class Meta:
         model = Element
         fields = [
-            "id", "mural_id", "bbox", "category", "score", "source", "model_version",
-            "review_state", "ocr_text", "ocr_confidence", "notes", "created_at",
+            "id",
+            "mural_id",
+            "bbox",
+            "category",
+            "score",
+            "source",
+            "model_version",
+            "review_state",
+            "ocr_text",
+            "ocr_confidence",
+            "notes",
+            "created_at",
         ]

@@ -1,4 +1,5 @@
 """REST API v1 and the OpenAPI schema."""
+
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter

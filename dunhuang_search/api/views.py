@@ -1,4 +1,5 @@
 """Read-only REST endpoints for murals and elements, with validated filters."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

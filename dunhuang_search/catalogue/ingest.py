@@ -1,4 +1,5 @@
 """Ingest: check a mural image, checksum it, build its pyramid and record it, all or nothing."""
+
 from __future__ import annotations
 
 import logging
@@ -90,7 +91,9 @@ def ingest_mural(
     final = pyramid_dir / relative
     staged = final.with_name(f".staged-{checksum}.tif")
     try:
-        build_pyramid(path, staged, progress=(lambda p: progress("pyramid", p)) if progress else None)
+        build_pyramid(
+            path, staged, progress=(lambda p: progress("pyramid", p)) if progress else None
+        )
     except ImageryError as exc:
         raise IngestError(str(exc), exc.kind) from exc
 

@@ -1,4 +1,5 @@
 """Sites, caves, periods and murals: what was painted where and when."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,7 +34,8 @@ class Period(models.Model):
         ordering = ["start_year", "end_year"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(end_year__gte=models.F("start_year")), name="period_years_ordered"
+                condition=models.Q(end_year__gte=models.F("start_year")),
+                name="period_years_ordered",
             )
         ]
 
@@ -48,7 +50,9 @@ class Cave(models.Model):
 
     class Meta:
         ordering = ["site__name", "number"]
-        constraints = [models.UniqueConstraint(fields=["site", "number"], name="cave_unique_per_site")]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "number"], name="cave_unique_per_site")
+        ]
 
     def __str__(self) -> str:
         return f"{self.site.name} cave {self.number}"
@@ -58,7 +62,9 @@ class Mural(models.Model):
     """One photographed wall (or part of one), with its tiled pyramid under var/pyramids."""
 
     cave = models.ForeignKey(Cave, on_delete=models.PROTECT, related_name="murals")
-    wall = models.CharField(max_length=100, help_text="wall or location, e.g. south, north, ceiling")
+    wall = models.CharField(
+        max_length=100, help_text="wall or location, e.g. south, north, ceiling"
+    )
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="murals")
     title = models.CharField(max_length=300, blank=True)
     dpi = models.PositiveIntegerField(null=True, blank=True)

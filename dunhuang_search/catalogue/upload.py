@@ -1,7 +1,8 @@
 """Staff upload of a mural image: GET shows the form, POST ingests and answers JSON.
 
-Errors are JSON with 400 (bad metadata, corrupt or duplicate), 413 (too large) or 415 (not an image).
+Errors are JSON: 400 (bad metadata, corrupt, duplicate), 413 (too large), 415 (not an image).
 """
+
 from __future__ import annotations
 
 import re

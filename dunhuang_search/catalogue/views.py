@@ -108,20 +108,35 @@ def _facets(filters: CatalogueFilters) -> dict[str, object]:
         .values_list("cave__number")
         .annotate(n=Count("id"))
     )
+    index_url = reverse("catalogue:index")
     sites = [
         (site, site_counts.get(site.pk, 0))
         for site in Site.objects.all()
         if site_counts.get(site.pk) or site == filters.site
     ]
     periods = [
-        (period, period_counts.get(period.pk, 0))
+        {
+            "period": period,
+            "count": period_counts.get(period.pk, 0),
+            "url": _with_query(index_url, filters.query(period=period.slug)),
+            "current": period == filters.period,
+        }
         for period in Period.objects.order_by("start_year", "end_year")
         if period_counts.get(period.pk) or period == filters.period
     ]
     caves = sorted(cave_counts.items())
     if filters.cave is not None and filters.cave not in cave_counts:
         caves = sorted([*caves, (filters.cave, 0)])
-    return {"sites": sites, "periods": periods, "caves": caves}
+    return {
+        "sites": sites,
+        "periods": periods,
+        "caves": caves,
+        "all_periods_url": _with_query(index_url, filters.query(period=None)),
+    }
+
+
+def _with_query(url: str, query: str) -> str:
+    return f"{url}?{query}" if query else url
 
 
 def _page_of_murals(request: HttpRequest, filters: CatalogueFilters) -> Page:
@@ -132,6 +147,17 @@ def _page_of_murals(request: HttpRequest, filters: CatalogueFilters) -> Page:
         .order_by("cave__site__name", "cave__number", "wall", "id")
     )
     page = Paginator(murals, MURALS_PER_PAGE).get_page(request.GET.get("page"))
+    index_url = reverse("catalogue:index")
+    page.previous_url = (
+        _with_query(index_url, filters.query(page=page.previous_page_number()))
+        if page.has_previous()
+        else None
+    )
+    page.next_url = (
+        _with_query(index_url, filters.query(page=page.next_page_number()))
+        if page.has_next()
+        else None
+    )
     for mural in page.object_list:
         mural.thumbnail_url = reverse(
             "iiif:image",

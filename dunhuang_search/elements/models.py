@@ -1,4 +1,5 @@
 """Categories of mural elements and the elements themselves, with their search vectors."""
+
 from __future__ import annotations
 
 from django.conf import settings

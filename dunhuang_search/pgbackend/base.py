@@ -1,4 +1,5 @@
 """PostgreSQL backend that starts the embedded server (var/pg) before its first connection."""
+
 from __future__ import annotations
 
 import threading

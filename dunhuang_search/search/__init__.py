@@ -1,1 +1,1 @@
-"""Search over elements: by example, category, period, cave and text (filled in by the search issue)."""
+"""Search over elements: by example, category, period, cave and text (the search issue)."""

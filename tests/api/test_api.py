@@ -1,4 +1,5 @@
 """REST API v1 for murals and elements, its JSON errors and the OpenAPI schema."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,16 +12,20 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def murals(image_file):
-    south = ingest_mural(image_file("a.jpg", seed=1), site="mogao", cave=220, wall="south",
-                         period="early-tang")
-    north = ingest_mural(image_file("b.jpg", seed=2), site="yulin", cave=25, wall="north",
-                         period="middle-tang")
+    south = ingest_mural(
+        image_file("a.jpg", seed=1), site="mogao", cave=220, wall="south", period="early-tang"
+    )
+    north = ingest_mural(
+        image_file("b.jpg", seed=2), site="yulin", cave=25, wall="north", period="middle-tang"
+    )
     apsara = Category.objects.get(slug="apsara")
     donor = Category.objects.get(slug="donor")
-    Element.objects.create(mural=south, x=10, y=20, w=30, h=40, category=apsara,
-                           embedding=[0.1] * 8)
-    Element.objects.create(mural=north, x=5, y=5, w=50, h=90, category=donor, source="detector",
-                           score=0.9)
+    Element.objects.create(
+        mural=south, x=10, y=20, w=30, h=40, category=apsara, embedding=[0.1] * 8
+    )
+    Element.objects.create(
+        mural=north, x=5, y=5, w=50, h=90, category=donor, source="detector", score=0.9
+    )
     return south, north
 
 
@@ -44,8 +49,12 @@ def test_it_filters_murals(client, murals, query, count):
 
 @pytest.mark.parametrize(
     ("query", "param"),
-    [("site=atlantis", "site"), ("period=ming", "period"), ("cave=abc", "cave"),
-     ("cave=-3", "cave")],
+    [
+        ("site=atlantis", "site"),
+        ("period=ming", "period"),
+        ("cave=abc", "cave"),
+        ("cave=-3", "cave"),
+    ],
 )
 def test_it_answers_bad_filters_with_json_400_naming_the_parameter(client, murals, query, param):
     response = client.get(f"/api/v1/murals/?{query}")

@@ -1,4 +1,5 @@
 """`manage.py add_mural` as a person runs it: id on stdout, exit 2 and one line on bad input."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,14 @@ PLACE = ["--site", "mogao", "--cave", "220", "--wall", "south", "--period", "ear
 
 
 def test_it_prints_the_new_mural_id(image_file, isolated_var):
-    result = run_manage("add_mural", str(image_file("wall.jpg")), *PLACE, "--title", "Paradise",
-                        var_dir=isolated_var)
+    result = run_manage(
+        "add_mural",
+        str(image_file("wall.jpg")),
+        *PLACE,
+        "--title",
+        "Paradise",
+        var_dir=isolated_var,
+    )
     assert result.returncode == 0, result.stderr
     mural = Mural.objects.get()
     assert result.stdout.strip() == str(mural.pk)
@@ -25,8 +32,13 @@ def test_it_prints_the_new_mural_id(image_file, isolated_var):
 
 
 def test_it_prints_json_as_the_last_line(image_file, isolated_var):
-    result = run_manage("add_mural", str(image_file("wall.png", width=500, height=400)), *PLACE,
-                        "--json", var_dir=isolated_var)
+    result = run_manage(
+        "add_mural",
+        str(image_file("wall.png", width=500, height=400)),
+        *PLACE,
+        "--json",
+        var_dir=isolated_var,
+    )
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout.strip().splitlines()[-1])
     assert record["id"] == Mural.objects.get().pk

@@ -1,4 +1,5 @@
 """The staff upload endpoint: 201 with the new mural, or JSON 400/413/415 and nothing written."""
+
 from __future__ import annotations
 
 from pathlib import Path

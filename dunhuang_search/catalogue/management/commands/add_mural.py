@@ -2,6 +2,7 @@
 
 Prints the new mural id; bad input exits 2 with one line on stderr and writes nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,13 @@ class Command(BaseCommand):
         finally:
             bar.close()
         if options["json"]:
-            record = {"id": mural.pk, "width": mural.width, "height": mural.height,
-                      "checksum": mural.checksum, "pyramid": str(mural.pyramid_path)}
+            record = {
+                "id": mural.pk,
+                "width": mural.width,
+                "height": mural.height,
+                "checksum": mural.checksum,
+                "pyramid": str(mural.pyramid_path),
+            }
             self.stdout.write(json.dumps(record))
         else:
             self.stdout.write(str(mural.pk))

@@ -2,6 +2,7 @@
 
 Only meaningful when DATABASE_URL is unset.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -19,7 +20,9 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options) -> None:
         config = settings.DATABASES["default"]
         if "PGDATA" not in config:
-            raise CommandError("DATABASE_URL is set: there is no embedded server to manage", returncode=2)
+            raise CommandError(
+                "DATABASE_URL is set: there is no embedded server to manage", returncode=2
+            )
         pgdata = config["PGDATA"]
         if action == "start":
             server = db.start_embedded_server(pgdata)
