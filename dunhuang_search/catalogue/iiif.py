@@ -103,13 +103,13 @@ def limits() -> Limits:
 
 
 def _get_mural(pk: int) -> Mural:
-    mural = Mural.objects.select_related("cave__site", "period").filter(pk=pk).first()
-    if mural is None:
-        raise IIIFError(404, f"no mural with id {pk}")
-    return mural
+    try:
+        return Mural.objects.select_related("cave__site", "period").get(pk=pk)
+    except Mural.DoesNotExist:
+        raise IIIFError(404, f"no mural with id {pk}") from None
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)  # each holds a file handle per pyramid level
 def _open_pyramid(path: str, mtime_ns: int, size: int) -> Pyramid:
     return Pyramid(path)
 
@@ -195,9 +195,7 @@ def image_information(request: HttpRequest, mural: Mural, pyramid: Pyramid) -> d
 def image_info(request: HttpRequest, pk: int) -> HttpResponse:
     mural = _get_mural(pk)
     document = image_information(request, mural, pyramid_for(mural))
-    response = JsonResponse(
-        document, content_type=_info_media_type(request), json_dumps_params={"ensure_ascii": False}
-    )
+    response = JsonResponse(document, content_type=_info_media_type(request))
     response["Link"] = f'<{PROFILE_URI}>;rel="profile"'
     patch_vary_headers(response, ["Accept"])
     return response
@@ -268,71 +266,61 @@ def _language_map(en: str, zh: str = "") -> dict[str, list[str]]:
 
 def _metadata(mural: Mural) -> list[dict]:
     site, period = mural.cave.site, mural.period
+    years = f"{period.start_year}–{period.end_year}"
+    period_zh = f"{period.name_zh}（{years}年）" if period.name_zh else ""
     pairs = [
-        (_language_map("Site", "遗址"), _language_map(site.name, site.name_zh)),
-        (_language_map("Cave", "洞窟"), _language_map(str(mural.cave.number))),
-        (_language_map("Wall", "位置"), _language_map(mural.wall, WALLS_ZH.get(mural.wall, ""))),
-        (
-            _language_map("Period", "时代"),
-            _language_map(
-                f"{period.name} ({period.start_year}–{period.end_year} CE)",
-                f"{period.name_zh}（{period.start_year}–{period.end_year}年）"
-                if period.name_zh
-                else "",
-            ),
-        ),
-        (
-            _language_map("Dimensions", "尺寸"),
-            _language_map(f"{mural.width} × {mural.height} px ({mural.megapixels:.1f} MP)"),
-        ),
-        (_language_map("dpi"), _language_map(str(mural.dpi) if mural.dpi else "unknown")),
+        (("Site", "遗址"), (site.name, site.name_zh)),
+        (("Cave", "洞窟"), (str(mural.cave.number), "")),
+        (("Wall", "位置"), (mural.wall, WALLS_ZH.get(mural.wall.lower(), ""))),
+        (("Period", "时代"), (f"{period.name} ({years} CE)", period_zh)),
+        (("Dimensions", "尺寸"), (f"{mural.width} × {mural.height} px", "")),
+        (("dpi", ""), (str(mural.dpi) if mural.dpi else "unknown", "")),
     ]
-    return [{"label": label, "value": value} for label, value in pairs]
+    return [
+        {"label": _language_map(*label), "value": _language_map(*value)} for label, value in pairs
+    ]
 
 
 def _label_zh(mural: Mural) -> str:
     site = mural.cave.site
     if not site.name_zh:
         return ""
-    return f"{site.name_zh}第{mural.cave.number}窟{WALLS_ZH.get(mural.wall, mural.wall)}"
+    wall = WALLS_ZH.get(mural.wall.lower(), mural.wall)
+    return f"{site.name_zh}第{mural.cave.number}窟{wall}"
 
 
 def _element_annotations(mural: Mural, canvas_id: str, base: str) -> list[dict]:
     """One tagging annotation per element not rejected in review, its box clipped to the canvas."""
-    elements = (
+    rows = (
         Element.objects.filter(mural=mural)
         .exclude(review_state=Element.Review.REJECTED)
-        .select_related("category")
         .order_by("pk")
+        .values_list("pk", "x", "y", "w", "h", "category__name", "category__name_zh")
     )
     annotations = []
-    for element in elements:
-        x, y = min(element.x, mural.width), min(element.y, mural.height)
-        w, h = min(element.w, mural.width - x), min(element.h, mural.height - y)
+    for pk, x, y, w, h, name, name_zh in rows:
+        x, y = min(x, mural.width), min(y, mural.height)
+        w, h = min(w, mural.width - x), min(h, mural.height - y)
         if w <= 0 or h <= 0:
             continue
-        category = element.category
-        name = category.name if category else "Unclassified element"
+        name = name or "Unclassified element"
+        body = {"type": "TextualBody", "value": name, "language": "en", "format": "text/plain"}
         annotations.append(
             {
-                "id": f"{base}/annotation/element-{element.pk}",
+                "id": f"{base}/annotation/element-{pk}",
                 "type": "Annotation",
                 "motivation": "tagging",
-                "label": _language_map(name, category.name_zh if category else ""),
-                "body": {
-                    "type": "TextualBody",
-                    "value": name,
-                    "language": "en",
-                    "format": "text/plain",
-                    "purpose": "tagging",
-                },
+                "label": _language_map(name, name_zh or ""),
+                "body": {**body, "purpose": "tagging"},
                 "target": f"{canvas_id}#xywh={x},{y},{w},{h}",
             }
         )
     return annotations
 
 
-def _image_body(request: HttpRequest, mural: Mural, region: str, size: str, w: int, h: int):
+def _image_body(
+    request: HttpRequest, mural: Mural, region: str, size: str, w: int, h: int
+) -> dict:
     return {
         "id": image_url(request, mural.pk, region, size),
         "type": "Image",
@@ -411,8 +399,4 @@ def build_manifest(request: HttpRequest, mural: Mural) -> dict:
 @iiif_endpoint
 def manifest(request: HttpRequest, pk: int) -> HttpResponse:
     mural = _get_mural(pk)
-    return JsonResponse(
-        build_manifest(request, mural),
-        content_type=JSON_LD_PRESENTATION,
-        json_dumps_params={"ensure_ascii": False},
-    )
+    return JsonResponse(build_manifest(request, mural), content_type=JSON_LD_PRESENTATION)

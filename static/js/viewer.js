@@ -269,7 +269,12 @@
     viewer.viewport.fitBoundsWithConstraints(rect, Boolean(immediately));
   }
 
+  function asBox(box) {
+    return Array.isArray(box) ? { x: box[0], y: box[1], w: box[2], h: box[3] } : box;
+  }
+
   function focusBox(box, immediately) {
+    box = asBox(box);
     setRect(focusRect, box);
     focusRect.style.display = "";
     zoomTo(box, immediately);

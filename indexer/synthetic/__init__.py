@@ -1,0 +1,34 @@
+"""Procedural Dunhuang-style murals with exact Pascal VOC labels, for the demo and the tests.
+
+Plan a mural from a seed, render it strip by strip (in bounded memory), write image and labels.
+"""
+from __future__ import annotations
+
+from .layout import plan_mural
+from .render import MuralRenderer, render_mural, render_region, render_strip
+from .spec import CATEGORIES, PERIODS, SITES, WALLS, Instance, MuralSpec, Paint, Panel
+from .voc import read_voc, voc_xml, write_voc
+from .write import image_seed, iter_tiles, make_demo_murals, write_mural_image
+
+__all__ = [
+    "CATEGORIES",
+    "PERIODS",
+    "SITES",
+    "WALLS",
+    "Instance",
+    "MuralRenderer",
+    "MuralSpec",
+    "Paint",
+    "Panel",
+    "image_seed",
+    "iter_tiles",
+    "make_demo_murals",
+    "plan_mural",
+    "read_voc",
+    "render_mural",
+    "render_region",
+    "render_strip",
+    "voc_xml",
+    "write_mural_image",
+    "write_voc",
+]
