@@ -160,3 +160,19 @@ LOGGING = {
         "dunhuang_search": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     },
 }
+
+# Indexer. DETECTOR_WEIGHTS is an ultralytics detect checkpoint whose class names are category
+# slugs (or their synonyms); EMBEDDER is "efficientnet-lite0" (offline default) or
+# "open_clip:ARCH:CHECKPOINT_OR_CACHED_TAG".
+DETECTOR_WEIGHTS = envstr(
+    "DETECTOR_WEIGHTS", str(BASE_DIR / "fixtures" / "detector" / "dunhuang-yolov8n.pt")
+)
+DETECTOR_RUNTIME = envstr("DUNHUANG_DETECTOR_RUNTIME", "torch")
+DETECTOR_CONF = float(envstr("DUNHUANG_DETECTOR_CONF", "0.25"))
+EMBEDDER = envstr("DUNHUANG_EMBEDDER", "efficientnet-lite0")
+DEVICE = envstr("DUNHUANG_DEVICE", "auto")
+INDEX_TILE_SIZE = envint("DUNHUANG_TILE_SIZE", 640)
+INDEX_BATCH_SIZE = envint("DUNHUANG_BATCH_SIZE", 8)
+VECTOR_INDEX_PATH = VAR_DIR / "vectors" / "elements.faiss"
+JOBS_DIR = VAR_DIR / "jobs"
+RAY_ADDRESS = envstr("RAY_ADDRESS", "")

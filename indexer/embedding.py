@@ -2,6 +2,7 @@
 
 Every embedder maps RGB crops (H, W, 3 uint8) to L2-normalised float32 vectors of its `dim`.
 """
+
 from __future__ import annotations
 
 import os
@@ -120,8 +121,11 @@ class OpenClipEmbedder:
         self.model = model.eval()
         self.preprocess = preprocess
         self.tokenizer = open_clip.get_tokenizer(arch)
-        self.dim = int(model.text_projection.shape[-1]) if hasattr(model, "text_projection") \
-            and model.text_projection is not None else int(model.visual.output_dim)
+        self.dim = (
+            int(model.text_projection.shape[-1])
+            if hasattr(model, "text_projection") and model.text_projection is not None
+            else int(model.visual.output_dim)
+        )
         tag = "random" if pretrained is None else Path(str(pretrained)).name
         self.id = f"open-clip-{arch}-{tag}"
         self._torch = torch

@@ -22,6 +22,8 @@ def isolated_var(settings, tmp_path):
     """Pyramids and uploads of each test go to its own tmp folder, never to var/."""
     settings.PYRAMID_DIR = tmp_path / "var" / "pyramids"
     settings.UPLOAD_DIR = tmp_path / "var" / "uploads"
+    settings.VECTOR_INDEX_PATH = tmp_path / "var" / "vectors" / "elements.faiss"
+    settings.JOBS_DIR = tmp_path / "var" / "jobs"
     return tmp_path / "var"
 
 

@@ -80,3 +80,57 @@ class Element(models.Model):
     @property
     def bbox(self) -> list[int]:
         return [self.x, self.y, self.w, self.h]
+
+
+class IndexJob(models.Model):
+    """One indexing run over one mural: its state and progress, polled by the web UI."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    class Phase(models.TextChoices):
+        TILES = "tiles"  # detecting tile batches
+        CROPS = "crops"  # embedding element crops
+        VECTORS = "vectors"  # rows written; FAISS being brought in line
+        FINISHED = "finished"
+
+    mural = models.ForeignKey(
+        "catalogue.Mural", on_delete=models.CASCADE, related_name="index_jobs"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    phase = models.CharField(max_length=10, choices=Phase.choices, default=Phase.TILES)
+    engine = models.CharField(max_length=10, default="local")
+    runtime = models.CharField(max_length=10, default="torch")
+    device = models.CharField(max_length=20, blank=True)
+    detector = models.CharField(max_length=200, blank=True)
+    embedder = models.CharField(max_length=100, blank=True)
+    dense = models.BooleanField(default=False)
+    fingerprint = models.JSONField(default=dict)
+    tiles_total = models.PositiveIntegerField(default=0)
+    tiles_done = models.PositiveIntegerField(default=0)
+    crops_total = models.PositiveIntegerField(default=0)
+    crops_done = models.PositiveIntegerField(default=0)
+    elements_found = models.PositiveIntegerField(default=0)
+    replaced_ids = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"index job {self.pk} for mural {self.mural_id}: {self.state}"
+
+    @property
+    def percent(self) -> int:
+        """Overall progress: detection is weighted 70%, embedding 30%."""
+        if self.state == self.State.DONE:
+            return 100
+        tiles = self.tiles_done / self.tiles_total if self.tiles_total else 0.0
+        crops = self.crops_done / self.crops_total if self.crops_total else 0.0
+        return int(70 * tiles + 30 * crops)

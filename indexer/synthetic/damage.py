@@ -1,6 +1,6 @@
-"""Damage painted over a mural: cracks in the plaster, flaked pigment, soot and water stains.
+"""Damage painted over a mural: cracks in the plaster and flaked pigment.
 
-Flakes show the lighter plaster or the darker mud layer beneath the paint.
+Flakes show the lighter plaster or the darker mud layer beneath; stains are drawn by the renderer.
 """
 from __future__ import annotations
 
@@ -56,11 +56,6 @@ def flake_extent(size: float, params: dict, seed: int) -> tuple[int, int]:
     return int(size * 1.6) + 8, int(size * 1.6) + 8
 
 
-def stain_extent(size: float, params: dict, seed: int) -> tuple[int, int]:
-    side = int(size * 1.4) + 2 * (int(size * 0.3) + 4)
-    return side, side
-
-
 def _blob(rng, size: float, centre) -> np.ndarray:
     n = 48
     t = np.linspace(0, 2 * math.pi, n, endpoint=False)
@@ -89,20 +84,4 @@ def draw_flake(rng: np.random.Generator, size: float, params: dict) -> np.ndarra
                        mix(colour, (70, 55, 45), float(rng.uniform(0.1, 0.4))))
     canvas.mottle(rng, 0.12, grain=3)
     canvas.fade(float(rng.uniform(0.55, 0.9)))
-    return canvas.pixels
-
-
-def draw_stain(rng: np.random.Generator, size: float, params: dict) -> np.ndarray:
-    """A soft soot or water stain, translucent."""
-    canvas = Canvas(*stain_extent(size, params, 0))
-    small = 8
-    outline = _blob(rng, size / small, (canvas.width / small / 2, canvas.height / small / 2))
-    mask = np.zeros((canvas.height // small + 1, canvas.width // small + 1), np.float32)
-    cv2.fillPoly(mask, [np.round(outline * 16).astype(np.int32)], 1.0, cv2.LINE_AA, 4)
-    mask = cv2.GaussianBlur(mask, (0, 0), size / small / 10 + 0.5)
-    mask = cv2.resize(mask, (canvas.width, canvas.height), interpolation=cv2.INTER_LINEAR)
-    colour = np.array(vary(rng, (70, 54, 42) if rng.random() < 0.6 else (150, 126, 96), 8))
-    alpha = mask * rng.uniform(40, 100)
-    canvas.pixels[..., 3] = alpha.astype(np.uint8)
-    canvas.pixels[..., :3] = (alpha[..., None] * colour / 255).astype(np.uint8)
     return canvas.pixels

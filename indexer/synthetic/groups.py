@@ -157,7 +157,7 @@ def thousand_buddhas(c: Composer, box: Box) -> None:
     """
     rng, pal = c.rng, c.palette
     size = min(c.size(55, 200), box[3] / 2.3, box[2] / 3.2)
-    size = max(size, math.sqrt(box[2] * box[3] / 110) / 1.1)  # at most ~110 per panel
+    size = max(size, math.sqrt(box[2] * box[3] / 80) / 1.1)  # at most ~80 per panel
     labels = size >= 100 and rng.random() < 0.2
     cell_w = size * rng.uniform(0.88, 0.98) + (size * 0.2 if labels else 0)
     cell_h = size * rng.uniform(1.08, 1.18)

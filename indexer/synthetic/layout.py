@@ -7,7 +7,9 @@ import math
 
 import numpy as np
 
+from .canvas import alpha_box
 from .groups import GROUPS, Box, Composer, panel_ground
+from .motifs import draw_motif
 from .palette import pick
 from .spec import DAMAGE, PERIODS, SITES, WALLS, Instance, MuralSpec, Paint, Panel
 
@@ -62,9 +64,12 @@ def _choose_group(rng, wall: str, row: int, rows: int, early: bool, used: set[st
     return names[int(rng.choice(len(names), p=p / p.sum()))]
 
 
-def _lay_out_wall(c: Composer, width: int, height: int, wall: str) -> tuple[list[Panel], set[str]]:
-    """Registers of panels separated by border bands; each panel gets a group."""
-    rng, pal, unit = c.rng, c.palette, 1500 * c.scale
+def _lay_out_wall(c: Composer, width: int, height: int, wall: str, scale: float):
+    """Registers of panels separated by border bands; each panel gets a group.
+
+    Returns the panels (the wall first) and the set of groups used.
+    """
+    rng, pal, unit = c.rng, c.palette, 1500 * scale
     panels = [Panel(0, 0, width, height, pick(rng, pal.walls, 6))]
     rows = max(1, round(height / (unit * rng.uniform(0.8, 1.25))))
     band = max(10.0, unit * rng.uniform(0.025, 0.05))
@@ -124,6 +129,16 @@ def _clip(p: Paint, width: int, height: int) -> Box:
     return (x0, y0, max(0, x1 - x0), max(0, y1 - y0))
 
 
+def _visible_box(p: Paint, clip: Box) -> Box | None:
+    """The tight box of the pixels of a labelled paint that fall inside the image."""
+    x, y, w, h = clip
+    patch = draw_motif(p.motif, p.seed, p.size, p.params)
+    cx, cy = p.crop
+    visible = patch[cy + y - p.y : cy + y - p.y + h, cx + x - p.x : cx + x - p.x + w]
+    box = alpha_box(visible)
+    return None if box is None else (x + box[0], y + box[1], box[2], box[3])
+
+
 def _resolve(paints: list[Paint], width: int, height: int):
     """Keep visible paints; label each kept instance, dropping heavy overlaps and slivers."""
     kept: list[Paint] = []
@@ -134,14 +149,16 @@ def _resolve(paints: list[Paint], width: int, height: int):
         if vis[2] == 0 or vis[3] == 0:
             continue
         if p.category is not None:
-            if vis[2] * vis[3] < MIN_VISIBLE * p.w * p.h or min(vis[2], vis[3]) < 6:
+            truncated = vis != (p.x, p.y, p.w, p.h)
+            if truncated:
+                vis = _visible_box(p, vis)
+            if vis is None or vis[2] * vis[3] < MIN_VISIBLE * p.w * p.h or min(vis[2], vis[3]) < 6:
                 continue
             near = [b for cell in _cells(vis) for b in grid.get(cell, ())]
             if any(_iou(vis, b) >= MAX_IOU for b in near):
                 continue
             for cell in _cells(vis):
                 grid.setdefault(cell, []).append(vis)
-            truncated = vis != (p.x, p.y, p.w, p.h)
             instances.append(Instance(p.category, *vis, truncated=truncated))
         elif p.layer == DAMAGE and p.motif == "flake":
             box = (p.x + p.w * 0.2, p.y + p.h * 0.2, p.w * 0.6, p.h * 0.6)
@@ -169,9 +186,6 @@ def _damage(c: Composer, width: int, height: int) -> None:
     def log_size(lo: float, hi: float) -> float:
         return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
 
-    for _ in range(count(2500)):
-        c.ornament("stain", log_size(150, 800), rng.uniform(0, width), rng.uniform(0, height),
-                   layer=DAMAGE)
     for _ in range(count(420)):
         c.ornament("flake", log_size(6, 150), rng.uniform(0, width), rng.uniform(0, height),
                    layer=DAMAGE)
@@ -192,8 +206,8 @@ def plan_mural(width: int, height: int, seed: int, scale: float = 1.0) -> MuralS
     lo, hi = SITE_CAVES[site]
     cave = int(rng.integers(lo, hi + 1))
     wall = str(rng.choice(WALLS, p=[0.24, 0.24, 0.14, 0.14, 0.1, 0.07, 0.07]))
-    c = Composer(rng, period, scale)
-    panels, used = _lay_out_wall(c, width, height, wall)
+    c = Composer(rng, period, scale * float(np.exp(rng.uniform(np.log(0.7), np.log(1.4)))))
+    panels, used = _lay_out_wall(c, width, height, wall, scale)
     _damage(c, width, height)
     order = sorted(range(len(c.paints)), key=lambda i: (c.paints[i].layer, i))
     paints, instances = _resolve([c.paints[i] for i in order], width, height)
@@ -204,4 +218,4 @@ def plan_mural(width: int, height: int, seed: int, scale: float = 1.0) -> MuralS
     return MuralSpec(width=width, height=height, seed=seed, site=site, cave=cave, wall=wall,
                      period=period, title=title, instances=tuple(instances), scale=scale,
                      panels=tuple(panels), paints=tuple(paints),
-                     fading=float(rng.uniform(0.05, 0.3)))
+                     fading=float(rng.uniform(0.05, 0.3)), staining=float(rng.uniform(0, 4)))

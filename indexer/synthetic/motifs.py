@@ -42,11 +42,10 @@ MOTIFS: dict[str, Motif] = {
     "band": Motif(ornament.draw_band, ornament.EXTENTS["band"]),
     "crack": Motif(damage.draw_crack, damage.crack_extent),
     "flake": Motif(damage.draw_flake, damage.flake_extent),
-    "stain": Motif(damage.draw_stain, damage.stain_extent),
 }
 
 
-CACHE_BYTES = 96 * 2**20  # drawn canvases kept between planning and rendering
+CACHE_BYTES = 64 * 2**20  # drawn canvases kept between planning and rendering
 _cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _cached_bytes = 0
 

@@ -13,7 +13,8 @@ from .spec import DAMAGE, MuralSpec, Paint
 
 BUCKET = 256  # rows per bucket of the paint index
 _TEXTURE_PERIOD = 1021  # grain repeats every 1021 px (prime: no seams aligned with tiles)
-_LOWFREQ_CELLS = (173, 611)
+_LOWFREQ_CELLS = (173, 611, 467)
+STAIN: tuple[int, int, int] = (72, 56, 44)  # soot and water stains
 _STEP = 8  # the slow fields (tone, fading) are sampled every 8 px
 
 
@@ -60,6 +61,14 @@ def _expand(coarse: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarra
     rows, cols = coarse.shape
     full = np.broadcast_to(coarse[:, None, :, None], (rows, _STEP, cols, _STEP)).reshape(
         rows * _STEP, cols * _STEP)
+    oy, ox = y0 - (y0 // _STEP) * _STEP, x0 - (x0 // _STEP) * _STEP
+    return full[oy : oy + y1 - y0, ox : ox + x1 - x0]
+
+
+def _expand_channels(coarse: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    rows, cols, bands = coarse.shape
+    full = np.broadcast_to(coarse[:, None, :, None], (rows, _STEP, cols, _STEP, bands)).reshape(
+        rows * _STEP, cols * _STEP, bands)
     oy, ox = y0 - (y0 // _STEP) * _STEP, x0 - (x0 // _STEP) * _STEP
     return full[oy : oy + y1 - y0, ox : ox + x1 - x0]
 
@@ -165,12 +174,16 @@ class MuralRenderer:
         tone = _lowfreq(self._grids[0], _LOWFREQ_CELLS[0], xs, ys)
         fade = _lowfreq(self._grids[1], _LOWFREQ_CELLS[1], xs, ys) * np.float32(
             self.spec.fading * 1.6)
+        stain = _lowfreq(self._grids[2], _LOWFREQ_CELLS[2], xs, ys)
+        stain = np.clip((stain - np.float32(0.8)) * np.float32(self.spec.staining), 0, 0.6)
         light = np.float32(0.92) + np.float32(0.16) * tone
-        keep = _expand((1 - fade) * light, x0, y0, x1, y1)
-        plaster = _expand(fade * light, x0, y0, x1, y1)[..., None] * np.asarray(PLASTER, np.float32)
-        plaster += _wrapped(self._grain, x0, y0, x1, y1)[..., None]
-        img *= keep[..., None]
-        img += plaster
+        keep = (1 - fade) * light * (1 - stain)
+        tint = (fade * light * (1 - stain))[..., None] * np.asarray(PLASTER, np.float32)
+        tint += stain[..., None] * np.asarray(STAIN, np.float32)
+        tint = np.ascontiguousarray(_expand_channels(tint, x0, y0, x1, y1))
+        tint += _wrapped(self._grain, x0, y0, x1, y1)[..., None]
+        img *= _expand(keep, x0, y0, x1, y1)[..., None]
+        img += tint
 
 
 def render_region(spec: MuralSpec, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:

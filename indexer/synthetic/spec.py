@@ -96,6 +96,7 @@ class MuralSpec:
     panels: tuple[Panel, ...] = ()
     paints: tuple[Paint, ...] = ()
     fading: float = 0.15  # how far the pigments have faded towards the plaster
+    staining: float = 2.0  # how strongly soot and water stains darken the wall
 
     def metadata(self, image_filename: str, annotation_filename: str) -> dict:
         """The metadata.json record of this mural."""

@@ -23,6 +23,7 @@ REGION_WIDTH = 16 * TILE  # columns rendered at once within a strip
 JPEG_QUALITY = 90
 JPEG_MAX_SIDE = 65_500
 JPEG_IN_MEMORY_PIXELS = 64_000_000  # larger JPEGs are streamed through pyvips
+TIFF_BUFFER_BYTES = 24 * 2**20  # raw tiles queued for the two JPEG encoder threads
 
 # Called like tqdm: progress(iterable, desc=..., unit=..., total=..., leave=...) -> iterable
 Progress = Callable[..., Iterable]
@@ -75,6 +76,7 @@ def _write_tiff(spec: MuralSpec, path: Path, progress: Progress | None) -> None:
         bigtiff=True,
         metadata=None,
         maxworkers=2,
+        buffersize=TIFF_BUFFER_BYTES,  # tifffile would otherwise queue 512 MB of raw tiles
     )
 
 

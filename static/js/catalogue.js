@@ -6,6 +6,15 @@
 (function () {
   "use strict";
 
+  // Leave out empty filters ("All sites") so that the pushed URLs stay short and shareable.
+  document.addEventListener("htmx:configRequest", (event) => {
+    if (event.detail.verb !== "get") return;
+    const params = event.detail.parameters;
+    for (const key of [...params.keys()]) {
+      if (params.get(key) === "") params.delete(key);
+    }
+  });
+
   document.addEventListener("htmx:beforeSwap", (event) => {
     if (event.detail.xhr.status === 400 && event.detail.target.id === "catalogue") {
       event.detail.shouldSwap = true;

@@ -37,6 +37,7 @@
     tileSources: config.infoUrl,
     showNavigator: true,
     navigatorPosition: "BOTTOM_RIGHT",
+    autoHideControls: false,
     showRotationControl: false,
     showFlipControl: false,
     maxZoomPixelRatio: 2,

@@ -1,0 +1,314 @@
+"""Django side of the indexer: jobs, element rows in pgvector, and the FAISS file kept in line.
+
+The pipeline itself (indexer/) knows nothing of Django; this module adapts it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from dunhuang_search.catalogue.models import Mural
+from indexer import vectors
+from indexer.merging import Detection, pairwise_overlap
+from indexer.pipeline import Checkpoint, FoundElement, IndexConfig, index_mural
+
+from .models import Category, Element, IndexJob
+
+logger = logging.getLogger(__name__)
+
+ProgressFactory = Callable[[Mural], Callable[[str, int, int], None]]
+
+
+class IndexingError(ValueError):
+    """Bad configuration or input found before any work: one readable line, nothing written."""
+
+
+def build_detector(runtime: str | None = None, device: str | None = None, weights=None):
+    from indexer.detection import Detector, DetectorError
+
+    try:
+        return Detector(
+            weights or settings.DETECTOR_WEIGHTS,
+            runtime=runtime or settings.DETECTOR_RUNTIME,
+            device=device or settings.DEVICE,
+            imgsz=settings.INDEX_TILE_SIZE,
+            conf=settings.DETECTOR_CONF,
+            batch_size=settings.INDEX_BATCH_SIZE,
+        )
+    except DetectorError as exc:
+        raise IndexingError(str(exc)) from exc
+
+
+def build_embedder(device: str | None = None):
+    from indexer.embedding import load_embedder
+
+    try:
+        return load_embedder(settings.EMBEDDER, device=device or settings.DEVICE)
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        raise IndexingError(f"cannot load embedder {settings.EMBEDDER!r}: {exc}") from exc
+
+
+def category_map(names: dict[int, str]) -> dict[int, Category]:
+    """Detector class index -> Category, through slugs, names and synonyms (any case)."""
+    lookup: dict[str, Category] = {}
+    for category in Category.objects.all():
+        for key in [category.slug, category.name, category.name_zh, *category.synonyms]:
+            if key:
+                lookup.setdefault(key.strip().lower(), category)
+    mapping, unknown = {}, []
+    for index, name in names.items():
+        category = lookup.get(str(name).strip().lower())
+        if category is None:
+            unknown.append(str(name))
+        mapping[int(index)] = category
+    if unknown:
+        raise IndexingError(
+            f"detector classes {', '.join(repr(n) for n in unknown)} match no category; add them "
+            f"as categories (or synonyms) in the admin, or use weights with known classes"
+        )
+    return mapping
+
+
+def check_vector_index(embedder) -> None:
+    """Refuse to mix vectors: the FAISS file and stored vectors must come from this embedder."""
+    index = vectors.VectorIndex.load(settings.VECTOR_INDEX_PATH)
+    if index is not None:
+        try:
+            index.check_compatible(embedder.id, embedder.dim)
+        except vectors.IndexMismatch as exc:
+            raise IndexingError(
+                f"{exc}; run `python manage.py rebuild_index --reembed` to switch embedders"
+            ) from exc
+    other = (
+        Element.objects.exclude(embedding=None)
+        .exclude(embedder=embedder.id)
+        .values_list("embedder", flat=True)
+        .first()
+    )
+    if other is not None:
+        raise IndexingError(
+            f"stored vectors come from {other}, not {embedder.id}; run "
+            f"`python manage.py rebuild_index --reembed` to switch embedders"
+        )
+
+
+def make_runner(engine: str, detector, embedder, ray_address: str | None = None):
+    from indexer.pipeline import LocalRunner
+
+    if engine == "local":
+        return LocalRunner(detector, embedder)
+    if engine == "ray":
+        from indexer.engines import RayRunner
+
+        return RayRunner(
+            detector.spec(), settings.EMBEDDER, address=ray_address or None, device=detector.device
+        )
+    raise IndexingError(f"unknown engine {engine!r}: use local or ray")
+
+
+def _job_for(mural: Mural, fingerprint: dict, **fields) -> IndexJob:
+    """The unfinished job of the same configuration to resume, or a new one."""
+    job = (
+        IndexJob.objects.filter(mural=mural, fingerprint=fingerprint)
+        .exclude(state=IndexJob.State.DONE)
+        .order_by("-created_at")
+        .first()
+    )
+    if job is None:
+        job = IndexJob(mural=mural, fingerprint=fingerprint)
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.state, job.error, job.started_at = IndexJob.State.RUNNING, "", timezone.now()
+    job.save()
+    return job
+
+
+def _kept_boxes(mural: Mural) -> list[tuple[int | None, np.ndarray]]:
+    """Elements a re-index must not touch or duplicate: manual ones and reviewed ones."""
+    kept = (
+        Element.objects.filter(mural=mural)
+        .exclude(source=Element.Source.DETECTOR, review_state=Element.Review.UNREVIEWED)
+        .exclude(source=Element.Source.DENSE)
+    )
+    return [(e.category_id, np.array([e.x, e.y, e.x + e.w, e.y + e.h], float)) for e in kept]
+
+
+def _duplicates_kept(found: FoundElement, category: Category | None, kept) -> bool:
+    box = np.array([found.x, found.y, found.x + found.w, found.y + found.h], float)
+    same = [b for cat, b in kept if cat == (category.pk if category else None)]
+    return bool(same) and float(pairwise_overlap(box, np.stack(same), "iou").max()) >= 0.5
+
+
+def write_elements(
+    job: IndexJob, found: list[FoundElement], categories, model_version: str, embedder_id: str
+) -> list[int]:
+    """Replace the mural's unreviewed detector elements by `found`, in one transaction."""
+    mural = job.mural
+    with transaction.atomic():
+        Mural.objects.select_for_update().get(pk=mural.pk)
+        replaced = Element.objects.filter(
+            mural=mural, source=Element.Source.DETECTOR, review_state=Element.Review.UNREVIEWED
+        )
+        old_ids = list(replaced.values_list("id", flat=True))
+        replaced.delete()
+        kept = _kept_boxes(mural)
+        rows = [
+            Element(
+                mural=mural,
+                x=f.x,
+                y=f.y,
+                w=f.w,
+                h=f.h,
+                category=categories[f.label],
+                score=round(f.score, 6),
+                source=Element.Source.DETECTOR,
+                model_version=model_version,
+                embedder=embedder_id,
+                embedding=f.vector,
+            )
+            for f in found
+            if not _duplicates_kept(f, categories[f.label], kept)
+        ]
+        created = Element.objects.bulk_create(rows, batch_size=500)
+        job.replaced_ids = old_ids
+        job.phase = IndexJob.Phase.VECTORS
+        job.elements_found = len(created)
+        job.save(update_fields=["replaced_ids", "phase", "elements_found"])
+    return [e.pk for e in created]
+
+
+def embed_unembedded(mural: Mural, runner, config: IndexConfig, embedder_id: str) -> int:
+    """Give manual and reviewed elements of the mural that have no vector one, so they are
+    searchable too."""
+    missing = list(Element.objects.filter(mural=mural, embedding=None))
+    if not missing:
+        return 0
+    dets = [Detection(e.x, e.y, e.x + e.w, e.y + e.h, 1.0, 0) for e in missing]
+    out = np.concatenate(list(runner.embed(str(mural.pyramid_path), [dets], config)))
+    for element, vector in zip(missing, out, strict=True):
+        element.embedding, element.embedder = vector, embedder_id
+    Element.objects.bulk_update(missing, ["embedding", "embedder"], batch_size=500)
+    return len(missing)
+
+
+def sync_vectors(job: IndexJob, embedder_id: str, dim: int) -> None:
+    """Bring the FAISS file in line with the mural's rows: drop replaced ids, add the mural's
+    vectors. Idempotent, so a run killed here is finished by the next one."""
+    path = Path(settings.VECTOR_INDEX_PATH)
+    with vectors.locked(path):
+        index = vectors.VectorIndex.load(path) or vectors.VectorIndex(embedder_id, dim)
+        index.check_compatible(embedder_id, dim)
+        index.remove(np.array(job.replaced_ids, dtype=np.int64))
+        rows = list(
+            Element.objects.filter(mural=job.mural)
+            .exclude(embedding=None)
+            .values_list("id", "embedding")
+        )
+        if rows:
+            index.add(np.array([r[0] for r in rows]), np.stack([np.asarray(r[1]) for r in rows]))
+        index.save(path)
+
+
+def index_murals(
+    murals: Iterable[Mural],
+    *,
+    engine: str = "local",
+    runtime: str | None = None,
+    device: str | None = None,
+    ray_address: str | None = None,
+    progress: ProgressFactory | None = None,
+    config: IndexConfig | None = None,
+) -> list[IndexJob]:
+    """Index each mural; a mural that fails is marked failed and the others go on.
+
+    Configuration errors (weights, classes, embedder switch) raise IndexingError first.
+    """
+    murals = list(murals)
+    detector = build_detector(runtime, device)
+    categories = category_map(detector.names)
+    embedder = build_embedder(device)
+    check_vector_index(embedder)
+    runner = make_runner(engine, detector, embedder, ray_address)
+    config = config or IndexConfig(
+        tile_size=settings.INDEX_TILE_SIZE, batch_size=settings.INDEX_BATCH_SIZE
+    )
+    fingerprint = config.fingerprint(detector.version, embedder.id)
+    jobs = []
+    try:
+        for mural in murals:
+            job = _job_for(
+                mural,
+                fingerprint,
+                engine=engine,
+                runtime=detector.runtime,
+                device=detector.device,
+                detector=detector.version,
+                embedder=embedder.id,
+            )
+            jobs.append(job)
+            try:
+                _index_one(
+                    job,
+                    runner,
+                    config,
+                    categories,
+                    detector.version,
+                    embedder,
+                    progress(mural) if progress else None,
+                )
+            except Exception as exc:  # one mural's failure must not stop the others
+                logger.exception("indexing mural %s failed", mural.pk)
+                job.state, job.finished_at = IndexJob.State.FAILED, timezone.now()
+                job.error = _reason(exc, mural)
+                job.save(update_fields=["state", "finished_at", "error"])
+    finally:
+        if hasattr(runner, "close"):
+            runner.close()
+    return jobs
+
+
+def _reason(exc: Exception, mural: Mural) -> str:
+    if isinstance(exc, FileNotFoundError) or not mural.pyramid_path.exists():
+        return (
+            f"image pyramid missing: {mural.pyramid_path} (source {mural.source_path}); "
+            f"re-add the mural with add_mural"
+        )
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _index_one(job: IndexJob, runner, config, categories, model_version, embedder, report):
+    mural = job.mural
+    if not mural.pyramid_path.exists():
+        raise FileNotFoundError(mural.pyramid_path)
+    checkpoint = Checkpoint(Path(settings.JOBS_DIR) / f"mural-{mural.pk}", job.fingerprint)
+    if job.phase != IndexJob.Phase.VECTORS:
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if stage == "tiles":
+                job.phase, job.tiles_done, job.tiles_total = IndexJob.Phase.TILES, done, total
+            else:
+                job.phase, job.crops_done, job.crops_total = IndexJob.Phase.CROPS, done, total
+            job.save(
+                update_fields=["phase", "tiles_done", "tiles_total", "crops_done", "crops_total"]
+            )
+            if report:
+                report(stage, done, total)
+
+        found = index_mural(mural.pyramid_path, runner, config, checkpoint, on_progress)
+        write_elements(job, found, categories, model_version, embedder.id)
+        embed_unembedded(mural, runner, config, embedder.id)
+    sync_vectors(job, embedder.id, embedder.dim)
+    checkpoint.clear()
+    job.state, job.phase, job.finished_at = (
+        IndexJob.State.DONE,
+        IndexJob.Phase.FINISHED,
+        timezone.now(),
+    )
+    job.save(update_fields=["state", "phase", "finished_at"])

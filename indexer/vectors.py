@@ -1,0 +1,133 @@
+"""The FAISS index of element vectors: ids are Element primary keys, persisted under var/.
+
+A JSON sidecar records the embedder and dimension; vectors of another embedder are refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+
+class IndexMismatch(ValueError):
+    """Vectors from another embedder (or of another dim) than the index was built with."""
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    embedder: str
+    dim: int
+    kind: str
+    count: int
+
+
+class VectorIndex:
+    """An exact inner-product index (vectors are L2-normalised: scores are cosines) by id."""
+
+    def __init__(self, embedder: str, dim: int, index: faiss.Index | None = None):
+        self.embedder, self.dim = embedder, dim
+        self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+    @property
+    def kind(self) -> str:
+        return "flat-ip"
+
+    def __len__(self) -> int:
+        return self.index.ntotal
+
+    def info(self) -> IndexInfo:
+        return IndexInfo(self.embedder, self.dim, self.kind, len(self))
+
+    def check_compatible(self, embedder: str, dim: int) -> None:
+        if (embedder, dim) != (self.embedder, self.dim):
+            raise IndexMismatch(
+                f"the vector index was built with {self.embedder} ({self.dim} dims), not "
+                f"{embedder} ({dim} dims)"
+            )
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray, replace: bool = True) -> None:
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids), -1)
+        if len(ids) == 0:
+            return
+        if vectors.shape[1] != self.dim:
+            raise IndexMismatch(f"vectors have {vectors.shape[1]} dims, the index {self.dim}")
+        if replace:
+            self.remove(ids)  # re-adding an id replaces its vector
+        self.index.add_with_ids(vectors, ids)
+
+    def remove(self, ids: np.ndarray) -> int:
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        if len(ids) == 0 or len(self) == 0:
+            return 0
+        return int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
+
+    def ids(self) -> np.ndarray:
+        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+
+    def vectors_of(self, ids: np.ndarray) -> np.ndarray:
+        return (
+            np.stack([self.index.reconstruct(int(i)) for i in ids])
+            if len(ids)
+            else np.zeros((0, self.dim), np.float32)
+        )
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) of the k nearest per query, best first; missing slots have id -1."""
+        queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dim)
+        return self.index.search(queries, k)
+
+    # persistence ---------------------------------------------------------------------------
+
+    @staticmethod
+    def sidecar(path: Path) -> Path:
+        return path.with_suffix(path.suffix + ".json")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> VectorIndex | None:
+        """The index stored at path, or None if there is none yet."""
+        path = Path(path)
+        if not path.exists() or not cls.sidecar(path).exists():
+            return None
+        meta = json.loads(cls.sidecar(path).read_text())
+        index = faiss.read_index(str(path))
+        return cls(meta["embedder"], int(meta["dim"]), index)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write index and sidecar atomically (each written beside its name, then renamed)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"embedder": self.embedder, "dim": self.dim, "kind": self.kind, "count": len(self)}
+        for target, write in (
+            (path, lambda tmp: faiss.write_index(self.index, tmp)),
+            (self.sidecar(path), lambda tmp: Path(tmp).write_text(json.dumps(meta))),
+        ):
+            fd, tmp = tempfile.mkstemp(prefix=".partial-", dir=path.parent)
+            os.close(fd)
+            try:
+                write(tmp)
+                os.replace(tmp, target)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def locked(path: str | os.PathLike) -> Iterator[None]:
+    """An exclusive inter-process lock for read-modify-write of the index at path."""
+    lock_path = Path(str(path) + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
