@@ -182,12 +182,13 @@ def catalogue_index(request: HttpRequest) -> HttpResponse:
         "catalogue_size": Mural.objects.count(),
         "cave_count": Cave.objects.filter(murals__isnull=False).distinct().count(),
     }
+    # With a bad value the facets still offer the good choices; the results give way to the message.
+    context.update(_facets(filters))
     if filters.errors:
         status = 400
-        context.update({"sites": [], "periods": [], "caves": [], "page": None})
+        context["page"] = None
     else:
         status = 200
-        context.update(_facets(filters))
         context["page"] = _page_of_murals(request, filters)
     partial = request.htmx and not request.htmx.history_restore_request
     template = "catalogue/_results.html" if partial else "catalogue/index.html"

@@ -373,7 +373,7 @@
     const link = drawnPanel.querySelector("[data-field=link]");
     if (link) link.href = `${config.viewerUrl}?box=${spec}`;
     const cli = drawnPanel.querySelector("[data-field=cli]");
-    if (cli) cli.textContent = `manage.py search --example ${config.mural}:${spec}`;
+    if (cli) cli.textContent = `python manage.py search --example ${config.mural}:${spec}`;
     drawnPanel.hidden = false;
     document.dispatchEvent(new CustomEvent("mural:boxdrawn", {
       detail: { mural: config.mural, x: box.x, y: box.y, w: box.w, h: box.h },

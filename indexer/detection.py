@@ -1,0 +1,323 @@
+"""Object detection on mural tiles: an offline ultralytics YOLO wrapper, batched, on torch|openvino|onnx.
+
+OpenVINO and ONNX models are exported once from the .pt and cached (atomically) per weights hash.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+RUNTIMES: tuple[str, ...] = ("torch", "openvino", "onnx")
+DETECT_TASK = "detect"
+# Exports take a fixed batch of `batch_size` and fixed (imgsz, imgsz) inputs: ultralytics pads a
+# short last batch with zero images (and drops their outputs), and static shapes are what
+# OpenVINO and ONNX Runtime optimise best on CPU.
+EXPORT_DYNAMIC = False
+
+
+class DetectorError(ValueError):
+    """A detector that cannot be built as asked; the message is one readable line for the user."""
+
+
+@dataclass(frozen=True)
+class TileBoxes:
+    """Detections in one tile, in that tile's own pixel coordinates."""
+
+    boxes: np.ndarray  # (N, 4) float32 x1, y1, x2, y2
+    scores: np.ndarray  # (N,) float32
+    labels: np.ndarray  # (N,) int64 class indices into Detector.names
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+
+def offline_ultralytics() -> Any:
+    """Import ultralytics so that it never reaches the network nor pip-installs anything.
+
+    The environment is set before the first import; when ultralytics was imported earlier by
+    someone else, the module constants it derived from the environment are switched off too.
+    Returns the YOLO class.
+    """
+    os.environ["YOLO_OFFLINE"] = "1"  # no online check, no pip update check
+    os.environ["YOLO_AUTOINSTALL"] = "false"  # a missing requirement fails, it is never installed
+    import ultralytics.utils as utils
+    import ultralytics.utils.checks as checks
+    import ultralytics.utils.events as events
+    from ultralytics import YOLO
+
+    utils.ONLINE = checks.ONLINE = events.ONLINE = False
+    utils.AUTOINSTALL = checks.AUTOINSTALL = False
+    events.events.enabled = False  # usage analytics (SETTINGS["sync"]) stay off whatever the settings
+    return YOLO
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def resolve_device(device: str, runtime: str) -> str:
+    """"auto" -> "cuda:0" where this runtime can use a visible GPU, else "cpu"; checks the rest."""
+    import torch
+
+    name = str(device).strip().lower()
+    if name == "auto":
+        if runtime != "openvino" and torch.cuda.is_available() and _runtime_has_cuda(runtime):
+            return "cuda:0"
+        return "cpu"
+    if name == "cpu":
+        return "cpu"
+    if name == "cuda" or (name.startswith("cuda:") and name[5:].isdigit()):
+        index = int(name[5:]) if name != "cuda" else 0
+        if runtime == "openvino":
+            raise DetectorError("the openvino runtime runs on cpu only; use --device cpu or auto")
+        if not torch.cuda.is_available():
+            raise DetectorError(f"device {device} was asked for, but torch sees no CUDA GPU here")
+        if index >= torch.cuda.device_count():
+            raise DetectorError(
+                f"device {device} was asked for, but only {torch.cuda.device_count()} CUDA GPU(s)"
+                " are visible"
+            )
+        if not _runtime_has_cuda(runtime):
+            raise DetectorError(
+                "the onnx runtime has no CUDAExecutionProvider here (install onnxruntime-gpu)"
+                "; use --device cpu"
+            )
+        return f"cuda:{index}"
+    raise DetectorError(f"unknown device {device!r}; use auto, cpu, cuda or cuda:N")
+
+
+def _runtime_has_cuda(runtime: str) -> bool:
+    if runtime != "onnx":
+        return runtime == "torch"
+    import onnxruntime
+
+    return "CUDAExecutionProvider" in onnxruntime.get_available_providers()
+
+
+def _one_line(error: BaseException, limit: int = 200) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    text = text.removeprefix("ERROR").strip(" ❌️")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def load_checkpoint(weights: Path) -> Any:
+    """The ultralytics YOLO model of a .pt file, checked to be a detect model."""
+    yolo = offline_ultralytics()
+    if not weights.is_file():
+        if weights.exists():
+            raise DetectorError(f"{weights} is not a readable ultralytics checkpoint: not a file")
+        raise DetectorError(
+            f"detector weights not found: {weights}; set DETECTOR_WEIGHTS or pass --weights"
+        )
+    try:
+        model = yolo(str(weights))
+        task = model.task
+        names = model.names
+    except Exception as error:  # ultralytics and torch raise many kinds for a bad file
+        raise DetectorError(
+            f"{weights} is not a readable ultralytics checkpoint: {_one_line(error)}"
+        ) from error
+    if not isinstance(names, dict) or not names:
+        raise DetectorError(f"{weights} is not a readable ultralytics checkpoint: it has no classes")
+    if task != DETECT_TASK:
+        article = "an" if str(task)[:1] in "aeiou" else "a"
+        raise DetectorError(f"{weights} is {article} {task} model; the indexer needs a detect model")
+    return model
+
+
+def export_model(weights: Path, runtime: str, imgsz: int, batch: int, cache_dir: Path) -> Path:
+    """The cached OpenVINO directory or ONNX file of weights, exported first when missing.
+
+    Exports go to a fresh temporary folder beside the cache entry, which is then renamed into
+    place: a concurrent or killed export never leaves a half-written model under its final name.
+    """
+    target = cache_dir / f"{runtime}-{imgsz}-b{batch}{'-dynamic' if EXPORT_DYNAMIC else ''}"
+    artifact = target / ("model.onnx" if runtime == "onnx" else "model_openvino_model")
+    if target.is_dir():
+        return artifact
+    yolo = offline_ultralytics()
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=cache_dir))
+    except OSError as error:
+        raise DetectorError(
+            f"cannot write the {runtime} export to {cache_dir}: {_one_line(error)}"
+        ) from error
+    try:
+        staged = staging / "model.pt"
+        shutil.copyfile(weights, staged)
+        try:
+            exported = yolo(str(staged)).export(
+                format=runtime,
+                imgsz=imgsz,
+                batch=batch,
+                dynamic=EXPORT_DYNAMIC,
+                simplify=False,  # onnxslim is not a dependency; ORT and OpenVINO optimise anyway
+                device="cpu",
+                verbose=False,
+            )
+        except Exception as error:
+            raise DetectorError(
+                f"could not export {weights} to {runtime}: {_one_line(error)}"
+            ) from error
+        if Path(exported).resolve() != (staging / artifact.name).resolve():
+            raise DetectorError(f"could not export {weights} to {runtime}: got {exported}")
+        staged.unlink()
+        try:
+            os.rename(staging, target)
+        except OSError:
+            if not target.is_dir():  # not a concurrent export that finished first
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return artifact
+
+
+def _as_bgr(tile: np.ndarray) -> np.ndarray:
+    """An RGB(A) or grey uint8 tile as the contiguous BGR array ultralytics expects."""
+    tile = np.asarray(tile)
+    if tile.dtype != np.uint8:
+        raise ValueError(f"tiles must be uint8, not {tile.dtype}")
+    if tile.ndim == 3 and tile.shape[2] == 1:
+        tile = tile[..., 0]
+    if tile.ndim == 2:
+        tile = np.repeat(tile[..., None], 3, axis=2)
+    if tile.ndim != 3 or tile.shape[2] not in (3, 4):
+        raise ValueError(f"tiles must be (H, W, 3) RGB, not shape {tile.shape}")
+    if tile.shape[0] == 0 or tile.shape[1] == 0:
+        raise ValueError(f"tiles must not be empty, got shape {tile.shape}")
+    return np.ascontiguousarray(tile[..., 2::-1])
+
+
+class Detector:
+    """A YOLO detect model on one runtime and device, run on batches of RGB tiles.
+
+    All checks happen here, so a bad configuration fails before anything is written.
+    """
+
+    def __init__(
+        self,
+        weights: str | os.PathLike,
+        runtime: str = "torch",
+        device: str = "auto",
+        imgsz: int = 640,
+        conf: float = 0.25,
+        iou: float = 0.5,
+        batch_size: int = 8,
+        cache_dir: str | os.PathLike | None = None,
+        max_det: int = 300,
+    ):
+        if runtime not in RUNTIMES:
+            raise DetectorError(f"unknown detector runtime {runtime!r}; use torch, openvino or onnx")
+        if not isinstance(imgsz, int) or imgsz < 32 or imgsz % 32:
+            raise DetectorError(f"imgsz must be a positive multiple of 32, not {imgsz!r}")
+        if not 0.0 <= conf <= 1.0 or not 0.0 <= iou <= 1.0:
+            raise DetectorError(f"conf and iou must be between 0 and 1, not {conf} and {iou}")
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise DetectorError(f"batch_size must be a positive integer, not {batch_size!r}")
+        if not isinstance(max_det, int) or max_det < 1:
+            raise DetectorError(f"max_det must be a positive integer, not {max_det!r}")
+        self.weights = Path(weights).expanduser().absolute()
+        self.runtime = runtime
+        self.requested_device = str(device)
+        self.imgsz = imgsz
+        self.conf = float(conf)
+        self.iou = float(iou)
+        self.batch_size = batch_size
+        self.max_det = max_det
+        self.device = resolve_device(device, runtime)
+        checkpoint = load_checkpoint(self.weights)
+        self.names: dict[int, str] = {int(k): str(v) for k, v in checkpoint.names.items()}
+        self.sha256 = file_sha256(self.weights)
+        self.version = f"{self.weights.stem}@{self.sha256[:12]}/{runtime}"
+        self._cache_dir = None if cache_dir is None else Path(cache_dir).expanduser().absolute()
+        if runtime == "torch":
+            self._model = checkpoint
+        else:
+            del checkpoint
+            artifact = export_model(
+                self.weights, runtime, imgsz, batch_size, self.export_dir
+            )
+            try:
+                self._model = offline_ultralytics()(str(artifact), task=DETECT_TASK)
+            except Exception as error:
+                raise DetectorError(
+                    f"cannot load the {runtime} export {artifact}: {_one_line(error)}"
+                ) from error
+
+    @property
+    def export_dir(self) -> Path:
+        """Where this weights file's exports are cached: cache_dir, or beside the weights."""
+        if self._cache_dir is not None:
+            return self._cache_dir
+        return self.weights.parent / ".exports" / self.sha256[:12]
+
+    def spec(self) -> dict[str, Any]:
+        """Constructor kwargs (plain values) that rebuild an equal Detector, e.g. in a Ray worker."""
+        return {
+            "weights": str(self.weights),
+            "runtime": self.runtime,
+            "device": self.requested_device,
+            "imgsz": self.imgsz,
+            "conf": self.conf,
+            "iou": self.iou,
+            "batch_size": self.batch_size,
+            "cache_dir": None if self._cache_dir is None else str(self._cache_dir),
+            "max_det": self.max_det,
+        }
+
+    def __reduce__(self):
+        return (Detector._from_spec, (self.spec(),))
+
+    @staticmethod
+    def _from_spec(spec: dict[str, Any]) -> Detector:
+        return Detector(**spec)
+
+    def __repr__(self) -> str:
+        return f"Detector({self.version!r}, device={self.device!r}, imgsz={self.imgsz})"
+
+    def detect(self, tiles: Sequence[np.ndarray]) -> list[TileBoxes]:
+        """One TileBoxes per RGB uint8 tile, in batches of batch_size."""
+        results: list[TileBoxes] = []
+        for start in range(0, len(tiles), self.batch_size):
+            batch = [_as_bgr(tile) for tile in tiles[start : start + self.batch_size]]
+            predictions = self._model.predict(
+                batch,
+                imgsz=self.imgsz,
+                conf=self.conf,
+                iou=self.iou,
+                max_det=self.max_det,
+                device=self.device,
+                batch=len(batch),
+                rect=False,  # always the full (imgsz, imgsz) letterbox, as in the exports
+                half=False,
+                save=False,
+                verbose=False,
+            )
+            for bgr, prediction in zip(batch, predictions, strict=True):
+                results.append(_tile_boxes(prediction, bgr.shape[1], bgr.shape[0]))
+        return results
+
+
+def _tile_boxes(prediction: Any, width: int, height: int) -> TileBoxes:
+    boxes = prediction.boxes
+    xyxy = boxes.xyxy.cpu().numpy().astype(np.float32).reshape(-1, 4)
+    np.clip(xyxy[:, 0::2], 0, width, out=xyxy[:, 0::2])
+    np.clip(xyxy[:, 1::2], 0, height, out=xyxy[:, 1::2])
+    return TileBoxes(
+        boxes=xyxy,
+        scores=boxes.conf.cpu().numpy().astype(np.float32).reshape(-1),
+        labels=boxes.cls.cpu().numpy().astype(np.int64).reshape(-1),
+    )

@@ -1,0 +1,212 @@
+"""Tests of the procedural murals: determinism, exact tight VOC boxes, seamless strips,
+and streamed BigTIFF output in bounded memory.
+"""
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.synthetic import (
+    CATEGORIES,
+    MuralRenderer,
+    MuralSpec,
+    image_seed,
+    plan_mural,
+    read_voc,
+    render_mural,
+    render_region,
+    render_strip,
+    voc_xml,
+    write_mural_image,
+    write_voc,
+)
+from indexer.synthetic.canvas import alpha_box
+from indexer.synthetic.motifs import draw_motif
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def dense_spec() -> MuralSpec:
+    """A small mural with many small instances (scale 0.4) of every kind of group."""
+    return plan_mural(1800, 1200, 11, scale=0.4)
+
+
+def _iou(a, b) -> float:
+    ix = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
+    iy = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
+    if ix <= 0 or iy <= 0:
+        return 0.0
+    return ix * iy / (a.w * a.h + b.w * b.h - ix * iy)
+
+
+def _labelled(spec: MuralSpec):
+    """(paint index, paint, instance) for each labelled instance, in paint order."""
+    found = [(i, p) for i, p in enumerate(spec.paints) if p.category is not None]
+    assert len(found) == len(spec.instances)
+    return [(i, p, inst) for (i, p), inst in zip(found, spec.instances, strict=True)]
+
+
+def test_it_plans_and_renders_identically_for_the_same_seed():
+    a, b = plan_mural(1200, 800, 5), plan_mural(1200, 800, 5)
+    assert a == b
+    assert voc_xml(a, "m.jpg") == voc_xml(b, "m.jpg")
+    assert np.array_equal(render_mural(a), render_mural(b))
+
+
+def test_it_makes_a_different_mural_for_a_different_seed():
+    a, b = plan_mural(1200, 800, 5), plan_mural(1200, 800, 6)
+    assert voc_xml(a, "m.jpg") != voc_xml(b, "m.jpg")
+    assert not np.array_equal(render_mural(a), render_mural(b))
+
+
+def test_it_paints_all_five_categories_in_a_few_4096x3072_murals():
+    found = set()
+    for index in range(4):
+        spec = plan_mural(4096, 3072, image_seed(0, index))
+        assert len(spec.instances) >= 20
+        found.update(i.category for i in spec.instances)
+    assert found == set(CATEGORIES)
+
+
+def test_it_keeps_boxes_inside_the_image_and_apart(dense_spec):
+    for seed in (1, 2, 3):
+        for spec in (plan_mural(2000, 1500, seed), dense_spec):
+            for inst in spec.instances:
+                assert inst.category in CATEGORIES
+                assert 0 <= inst.x and inst.x + inst.w <= spec.width
+                assert 0 <= inst.y and inst.y + inst.h <= spec.height
+                assert inst.w > 0 and inst.h > 0
+            ins = spec.instances
+            worst = max((_iou(a, b) for k, a in enumerate(ins) for b in ins[k + 1 :]), default=0)
+            assert worst < 0.3
+
+
+def test_it_marks_only_boxes_cut_by_the_image_border_as_truncated():
+    specs = [plan_mural(3000, 2000, seed) for seed in range(6)]
+    truncated = [(s, i) for s in specs for i in s.instances if i.truncated]
+    assert truncated, "expected some figures cut by the border in six murals"
+    for spec, inst in truncated:
+        assert inst.x == 0 or inst.y == 0 or inst.x + inst.w == spec.width or (
+            inst.y + inst.h == spec.height)
+
+
+def test_it_labels_each_instance_with_the_tight_box_of_its_painted_pixels(dense_spec):
+    for _, paint, inst in _labelled(dense_spec):
+        patch = draw_motif(paint.motif, paint.seed, paint.size, paint.params)
+        cx, cy = paint.crop
+        trimmed = patch[cy : cy + paint.h, cx : cx + paint.w]
+        assert alpha_box(trimmed) == (0, 0, paint.w, paint.h)
+        if not inst.truncated:
+            assert (inst.x, inst.y, inst.w, inst.h) == (paint.x, paint.y, paint.w, paint.h)
+
+
+def test_it_changes_exactly_the_labelled_box_when_an_instance_is_removed(dense_spec):
+    """Render with and without each instance: the differing pixels fill the label's box
+    edge to edge (where nothing is painted over it later) and never leave it."""
+    spec, exact = dense_spec, 0
+    for index, paint, inst in _labelled(spec):
+        without = dataclasses.replace(spec, paints=spec.paints[:index] + spec.paints[index + 1 :])
+        x0, y0 = max(0, inst.x - 4), max(0, inst.y - 4)
+        x1, y1 = min(spec.width, inst.x + inst.w + 4), min(spec.height, inst.y + inst.h + 4)
+        changed = np.any(render_region(spec, x0, y0, x1, y1)
+                         != render_region(without, x0, y0, x1, y1), axis=2)
+        ys, xs = np.nonzero(changed)
+        assert xs.size, f"removing {inst} changed nothing"
+        box = (x0 + xs.min(), y0 + ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1)
+        assert inst.x <= box[0] and box[0] + box[2] <= inst.x + inst.w
+        assert inst.y <= box[1] and box[1] + box[3] <= inst.y + inst.h
+        covered = any(
+            q.x < paint.x + paint.w and q.x + q.w > paint.x and q.y < paint.y + paint.h
+            and q.y + q.h > paint.y
+            for q in spec.paints[index + 1 :]
+        )
+        if not covered:
+            assert box == (inst.x, inst.y, inst.w, inst.h)
+            exact += 1
+    assert exact >= 20
+
+
+def test_it_renders_the_same_pixels_in_strips_and_regions_as_whole(dense_spec):
+    spec = dense_spec
+    whole = render_mural(spec)
+    strips = np.vstack([render_strip(spec, y, min(y + 97, spec.height))
+                        for y in range(0, spec.height, 97)])
+    assert np.array_equal(whole, strips)
+    renderer = MuralRenderer(spec)
+    tiles = np.vstack([
+        np.hstack([renderer.region(x, y, min(x + 333, spec.width), min(y + 131, spec.height))
+                   for x in range(0, spec.width, 333)])
+        for y in range(0, spec.height, 131)
+    ])
+    assert np.array_equal(whole, tiles)
+
+
+def test_it_writes_voc_that_reads_back_with_one_based_inclusive_boxes(tmp_path, dense_spec):
+    path = tmp_path / "m.xml"
+    write_voc(dense_spec, "m.jpg", path)
+    assert read_voc(path) == list(dense_spec.instances)
+    text = path.read_text()
+    first = dense_spec.instances[0]
+    assert "<filename>m.jpg</filename>" in text and "<folder>" in text
+    assert "<width>1800</width>" in text and "<depth>3</depth>" in text
+    assert "<pose>Unspecified</pose>" in text and "<difficult>0</difficult>" in text
+    assert f"<xmin>{first.x + 1}</xmin>" in text and f"<xmax>{first.x + first.w}</xmax>" in text
+
+
+def test_it_writes_a_tiled_bigtiff_that_pyvips_reads(tmp_path):
+    import pyvips
+    import tifffile
+
+    spec = plan_mural(3000, 2000, 21)
+    path = tmp_path / "m.tif"
+    write_mural_image(spec, path, tiff=True)
+    with tifffile.TiffFile(path) as tif:
+        page = tif.pages[0]
+        assert tif.is_bigtiff and page.is_tiled
+        assert (page.tilewidth, page.tilelength) == (256, 256)
+        assert page.compression == tifffile.COMPRESSION.JPEG
+    image = pyvips.Image.new_from_file(str(path))
+    assert (image.width, image.height, image.bands) == (3000, 2000, 3)
+    pixels = image.crop(1000, 700, 600, 500).numpy().astype(np.int16)
+    expected = render_region(spec, 1000, 700, 1600, 1200).astype(np.int16)
+    assert np.abs(pixels - expected).mean() < 3
+
+
+def test_it_writes_a_jpeg_with_the_rendered_pixels(tmp_path):
+    import cv2
+
+    spec = plan_mural(1024, 768, 4)
+    write_mural_image(spec, tmp_path / "m.jpg")
+    pixels = cv2.imread(str(tmp_path / "m.jpg"))[..., ::-1].astype(np.int16)
+    assert pixels.shape == (768, 1024, 3)
+    assert np.abs(pixels - render_mural(spec).astype(np.int16)).mean() < 3
+
+
+@pytest.mark.slow
+def test_it_streams_a_96_megapixel_tiff_in_bounded_memory(tmp_path):
+    """12000 x 8000 in a child process: its peak RSS stays far below the 288 MB image."""
+    worker = textwrap.dedent(f"""
+        from indexer.synthetic import make_demo_murals
+        make_demo_murals({str(tmp_path)!r}, 1, 12000, 8000, 3, tiff=True)
+    """)
+    wrapper = textwrap.dedent(f"""
+        import resource, subprocess, sys
+        subprocess.run([sys.executable, "-c", {worker!r}], check=True, cwd={str(REPO)!r})
+        print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    """)
+    done = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True,
+                          timeout=180, check=True)
+    peak_mb = int(done.stdout.split()[-1]) / 1024
+    assert peak_mb < 400, f"peak RSS {peak_mb:.0f} MB"
+    import pyvips
+
+    image = pyvips.Image.new_from_file(str(tmp_path / "mural-000.tif"))
+    assert (image.width, image.height) == (12000, 8000)
+    assert read_voc(tmp_path / "mural-000.xml")
