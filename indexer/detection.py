@@ -159,14 +159,11 @@ def export_model(weights: Path, runtime: str, imgsz: int, batch: int, cache_dir:
         staged = staging / "model.pt"
         shutil.copyfile(weights, staged)
         try:
+            # onnxslim is not a dependency (and ONNX Runtime optimises the graph itself).
+            options = {"simplify": False} if runtime == "onnx" else {}
             exported = yolo(str(staged)).export(
-                format=runtime,
-                imgsz=imgsz,
-                batch=batch,
-                dynamic=EXPORT_DYNAMIC,
-                simplify=False,  # onnxslim is not a dependency; ORT and OpenVINO optimise anyway
-                device="cpu",
-                verbose=False,
+                format=runtime, imgsz=imgsz, batch=batch, dynamic=EXPORT_DYNAMIC, device="cpu",
+                verbose=False, **options,
             )
         except Exception as error:
             raise DetectorError(
@@ -175,6 +172,7 @@ def export_model(weights: Path, runtime: str, imgsz: int, batch: int, cache_dir:
         if Path(exported).resolve() != (staging / artifact.name).resolve():
             raise DetectorError(f"could not export {weights} to {runtime}: got {exported}")
         staged.unlink()
+        staging.chmod(0o755)  # mkdtemp's 0700 would hide a shared cache from other users
         try:
             os.rename(staging, target)
         except OSError:
@@ -302,7 +300,6 @@ class Detector:
                 device=self.device,
                 batch=len(batch),
                 rect=False,  # always the full (imgsz, imgsz) letterbox, as in the exports
-                half=False,
                 save=False,
                 verbose=False,
             )

@@ -2,6 +2,7 @@
 
 Plan a mural from a seed, render it strip by strip (in bounded memory), write image and labels.
 """
+
 from __future__ import annotations
 
 from .layout import plan_mural

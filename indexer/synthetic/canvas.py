@@ -2,6 +2,7 @@
 
 Shapes take float pixel coordinates (4 bits of sub-pixel precision); curves are plain point lists.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,7 +17,9 @@ MIN_ALPHA = 64  # fainter anti-aliasing fringes are dropped, so a label's edges 
 
 
 def _fixed(points) -> np.ndarray:
-    return np.round(np.asarray(points, np.float64) * (1 << SHIFT)).astype(np.int32).reshape(-1, 1, 2)
+    return (
+        np.round(np.asarray(points, np.float64) * (1 << SHIFT)).astype(np.int32).reshape(-1, 1, 2)
+    )
 
 
 class Canvas:

@@ -2,11 +2,11 @@
 
 Flakes show the lighter plaster or the darker mud layer beneath; stains are drawn by the renderer.
 """
+
 from __future__ import annotations
 
 import math
 
-import cv2
 import numpy as np
 
 from .canvas import Canvas
@@ -80,8 +80,11 @@ def draw_flake(rng: np.random.Generator, size: float, params: dict) -> np.ndarra
     for _ in range(int(size / 5)):
         edge = outline[int(rng.integers(len(outline)))]
         p = centre + (edge - centre) * rng.uniform(0, 0.85)
-        canvas.ellipse(p, (rng.uniform(0.5, 2.5), rng.uniform(0.5, 2.0)),
-                       mix(colour, (70, 55, 45), float(rng.uniform(0.1, 0.4))))
+        canvas.ellipse(
+            p,
+            (rng.uniform(0.5, 2.5), rng.uniform(0.5, 2.0)),
+            mix(colour, (70, 55, 45), float(rng.uniform(0.1, 0.4))),
+        )
     canvas.mottle(rng, 0.12, grain=3)
     canvas.fade(float(rng.uniform(0.55, 0.9)))
     return canvas.pixels

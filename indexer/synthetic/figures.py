@@ -2,6 +2,7 @@
 
 Each draws one instance on its own canvas from a seeded generator and returns the RGBA patch.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,8 +19,8 @@ from .palette import (
     WHITE,
     Colour,
     mix,
-    pick,
     palette_for,
+    pick,
     vary,
 )
 
@@ -41,7 +42,9 @@ def _pointed_ellipse(centre, axes, point: float) -> np.ndarray:
 def draw_seated_buddha(rng: np.random.Generator, size: float, params: dict) -> np.ndarray:
     """One small Buddha of a thousand-Buddha grid: lotus seat, robe, halo and mandorla."""
     pal = palette_for(params["period"])
-    scheme: tuple[Colour, ...] = params["scheme"]  # mandorla, mandorla inner, halo, halo inner, robe
+    scheme: tuple[Colour, ...] = params[
+        "scheme"
+    ]  # mandorla, mandorla inner, halo, halo inner, robe
     skin = params.get("skin") or pick(rng, pal.skins, 6)
     canvas = Canvas(int(size * 0.92) + 6, int(size * 1.08) + 6)
     f = Frame(size, (canvas.width / 2, 3 + size * 0.06))
@@ -56,8 +59,16 @@ def draw_seated_buddha(rng: np.random.Generator, size: float, params: dict) -> n
         canvas.shape(f(_pointed_ellipse((0, 0.58), (0.29, 0.33), 0.3)), scheme[1], ink, lw)
     for k in range(int(rng.integers(0, 9))):  # flame rays of the mandorla
         a = math.radians(200 + k * 17.5)
-        canvas.stroke(f([(0.3 * math.cos(a), 0.56 + 0.34 * math.sin(a)),
-                         (0.35 * math.cos(a), 0.56 + 0.4 * math.sin(a))]), scheme[2], lw)
+        canvas.stroke(
+            f(
+                [
+                    (0.3 * math.cos(a), 0.56 + 0.34 * math.sin(a)),
+                    (0.35 * math.cos(a), 0.56 + 0.4 * math.sin(a)),
+                ]
+            ),
+            scheme[2],
+            lw,
+        )
     canvas.ellipse(f([(0, 0.27)])[0], (f.length(0.16), f.length(0.16)), scheme[2], ink, lw)
     canvas.ellipse(f([(0, 0.27)])[0], (f.length(0.115), f.length(0.115)), scheme[3], ink, lw)
     robe = scheme[4]
@@ -67,8 +78,9 @@ def draw_seated_buddha(rng: np.random.Generator, size: float, params: dict) -> n
     canvas.shape(f([(-0.06, 0.38), (0.06, 0.38), (0.0, 0.5)]), pick(rng, (WHITE, CREAM), 8))
     for r in (0.07, 0.11):  # U-shaped folds of the robe
         canvas.stroke(f(ellipse_points((0, 0.44), (r, r * 1.1), 0, 20, 160)), ink, max(1, lw * 0.7))
-    canvas.ellipse(f([(0, 0.79)])[0], (f.length(0.31), f.length(0.085)), mix(robe, ink, 0.18),
-                   ink, lw)
+    canvas.ellipse(
+        f([(0, 0.79)])[0], (f.length(0.31), f.length(0.085)), mix(robe, ink, 0.18), ink, lw
+    )
     canvas.ellipse(f([(0, 0.7)])[0], (f.length(0.08), f.length(0.04)), skin, ink, lw)
     petals = int(rng.integers(5, 8))
     seat = pick(rng, (PINK, WHITE, CREAM, scheme[1]), 8)
@@ -79,8 +91,9 @@ def draw_seated_buddha(rng: np.random.Generator, size: float, params: dict) -> n
     canvas.ellipse(f([(0, 0.22)])[0], (f.length(0.075), f.length(0.055)), hair, ink, lw)
     canvas.ellipse(f([(0, 0.165)])[0], (f.length(0.045), f.length(0.04)), hair, ink, lw)
     for side in (-1, 1):
-        canvas.ellipse(f([(side * 0.072, 0.29)])[0], (f.length(0.018), f.length(0.04)), skin, ink,
-                       lw * 0.7)
+        canvas.ellipse(
+            f([(side * 0.072, 0.29)])[0], (f.length(0.018), f.length(0.04)), skin, ink, lw * 0.7
+        )
     canvas.ellipse(f([(0, 0.285)])[0], (f.length(0.068), f.length(0.075)), skin, ink, lw)
     features = WHITE if pal.dark_skin else ink
     for side in (-1, 1):
@@ -134,18 +147,31 @@ def draw_cartouche(rng: np.random.Generator, size: float, params: dict) -> np.nd
     rect = [(x0, y0), (x0 + w, y0), (x0 + w, y0 + h), (x0, y0 + h)]
     if cap:
         cx = x0 + w / 2
-        canvas.shape([(cx - w * 0.65, y0), (cx, y0 - capped), (cx + w * 0.65, y0)],
-                     vary(rng, pal.accents[1], 8), INK, lw)
+        canvas.shape(
+            [(cx - w * 0.65, y0), (cx, y0 - capped), (cx + w * 0.65, y0)],
+            vary(rng, pal.accents[1], 8),
+            INK,
+            lw,
+        )
         for k in (-1, 0, 1):
-            petal = _pointed_ellipse((cx + k * w * 0.35, y0 + h + capped * 0.2),
-                                     (w * 0.22, capped * 0.8), -0.5)
+            petal = _pointed_ellipse(
+                (cx + k * w * 0.35, y0 + h + capped * 0.2), (w * 0.22, capped * 0.8), -0.5
+            )
             canvas.shape(petal, vary(rng, PINK, 10), CINNABAR, lw)
     canvas.shape(rect, ground, border, lw * rng.uniform(1.0, 2.2))
     if rng.random() < 0.5:
         inset = lw * 3
-        canvas.stroke([(x0 + inset, y0 + inset), (x0 + w - inset, y0 + inset),
-                       (x0 + w - inset, y0 + h - inset), (x0 + inset, y0 + h - inset)],
-                      border, max(1.0, lw * 0.6), closed=True)
+        canvas.stroke(
+            [
+                (x0 + inset, y0 + inset),
+                (x0 + w - inset, y0 + inset),
+                (x0 + w - inset, y0 + h - inset),
+                (x0 + inset, y0 + h - inset),
+            ],
+            border,
+            max(1.0, lw * 0.6),
+            closed=True,
+        )
     cols = params.get("columns") or max(1, min(6, int(round(w / max(6.0, h / 9)))))
     g = min(w / (cols * 1.35), h / 3)
     if g >= 4:
@@ -176,26 +202,64 @@ def draw_donor(rng: np.random.Generator, size: float, params: dict) -> np.ndarra
     skin = pick(rng, pal.skins, 6)
     j = rng.uniform(-0.015, 0.015, (12, 2))
     if kind == "lady":
-        body = [(0.08, 0.17), (0.2, 0.17), (0.27, 0.24), (0.27, 0.34), (0.3, 0.6), (0.38, 0.9),
-                (0.42, 0.995), (-0.12, 0.995), (-0.22, 0.985), (-0.06, 0.88), (0.0, 0.6), (0.03, 0.3)]
+        body = [
+            (0.08, 0.17),
+            (0.2, 0.17),
+            (0.27, 0.24),
+            (0.27, 0.34),
+            (0.3, 0.6),
+            (0.38, 0.9),
+            (0.42, 0.995),
+            (-0.12, 0.995),
+            (-0.22, 0.985),
+            (-0.06, 0.88),
+            (0.0, 0.6),
+            (0.03, 0.3),
+        ]
     else:
-        body = [(0.06, 0.17), (0.2, 0.17), (0.27, 0.22), (0.3, 0.4), (0.31, 0.65), (0.34, 0.96),
-                (0.36, 0.995), (-0.06, 0.995), (-0.1, 0.99), (-0.03, 0.9), (0.0, 0.6), (0.02, 0.35)]
+        body = [
+            (0.06, 0.17),
+            (0.2, 0.17),
+            (0.27, 0.22),
+            (0.3, 0.4),
+            (0.31, 0.65),
+            (0.34, 0.96),
+            (0.36, 0.995),
+            (-0.06, 0.995),
+            (-0.1, 0.99),
+            (-0.03, 0.9),
+            (0.0, 0.6),
+            (0.02, 0.35),
+        ]
     canvas.shape(f(np.asarray(body) + j), robe, ink, lw)
     if kind == "lady":  # skirt pleats and a high sash
         for x in np.linspace(0.05, 0.3, 4):
-            canvas.stroke(f([(x, 0.4), (x + 0.02, 0.7), (x + 0.05, 0.98)]), mix(robe, ink, 0.35),
-                          lw * 0.8)
-        canvas.shape(f([(0.03, 0.3), (0.28, 0.3), (0.28, 0.34), (0.03, 0.35)]),
-                     pick(rng, pal.accents, 8), ink, lw)
+            canvas.stroke(
+                f([(x, 0.4), (x + 0.02, 0.7), (x + 0.05, 0.98)]), mix(robe, ink, 0.35), lw * 0.8
+            )
+        canvas.shape(
+            f([(0.03, 0.3), (0.28, 0.3), (0.28, 0.34), (0.03, 0.35)]),
+            pick(rng, pal.accents, 8),
+            ink,
+            lw,
+        )
         shawl = pick(rng, pal.accents, 10)
-        canvas.band(f(spline([(0.2, 0.2), (0.05, 0.35), (-0.05, 0.6), (-0.14, 0.8)])),
-                    f.length(0.035), shawl, ink, lw)
+        canvas.band(
+            f(spline([(0.2, 0.2), (0.05, 0.35), (-0.05, 0.6), (-0.14, 0.8)])),
+            f.length(0.035),
+            shawl,
+            ink,
+            lw,
+        )
     else:
         canvas.stroke(f([(0.02, 0.4), (0.3, 0.41)]), ink, lw * 1.5)  # belt
     if kind == "monk":  # kasaya drape and patchwork seams
-        canvas.shape(f([(0.2, 0.17), (0.3, 0.4), (0.31, 0.65), (0.05, 0.7), (0.0, 0.45)]),
-                     pick(rng, (CINNABAR, (150, 70, 50), (120, 80, 50)), 8), ink, lw)
+        canvas.shape(
+            f([(0.2, 0.17), (0.3, 0.4), (0.31, 0.65), (0.05, 0.7), (0.0, 0.45)]),
+            pick(rng, (CINNABAR, (150, 70, 50), (120, 80, 50)), 8),
+            ink,
+            lw,
+        )
         for y in (0.5, 0.6):
             canvas.stroke(f([(0.02, y), (0.3, y - 0.02)]), ink, lw * 0.7)
     if rng.random() < 0.4:  # dotted rosettes on the robe
@@ -203,10 +267,27 @@ def draw_donor(rng: np.random.Generator, size: float, params: dict) -> np.ndarra
         for _ in range(int(rng.integers(4, 12))):
             p = f([(rng.uniform(0.05, 0.28), rng.uniform(0.45, 0.95))])[0]
             canvas.ellipse(p, (f.length(0.012), f.length(0.012)), dot)
-    canvas.shape(f([(0.12, 0.22), (0.24, 0.25), (0.34, 0.3), (0.41, 0.33), (0.42, 0.37),
-                    (0.37, 0.45), (0.32, 0.56), (0.25, 0.53), (0.15, 0.38)]), sleeve, ink, lw)
-    canvas.shape(f([(0.14, 0.17), (0.22, 0.17), (0.17, 0.27)]), pick(rng, (WHITE, CREAM), 6), ink,
-                 lw * 0.8)
+    canvas.shape(
+        f(
+            [
+                (0.12, 0.22),
+                (0.24, 0.25),
+                (0.34, 0.3),
+                (0.41, 0.33),
+                (0.42, 0.37),
+                (0.37, 0.45),
+                (0.32, 0.56),
+                (0.25, 0.53),
+                (0.15, 0.38),
+            ]
+        ),
+        sleeve,
+        ink,
+        lw,
+    )
+    canvas.shape(
+        f([(0.14, 0.17), (0.22, 0.17), (0.17, 0.27)]), pick(rng, (WHITE, CREAM), 6), ink, lw * 0.8
+    )
     canvas.ellipse(f([(0.42, 0.32)])[0], (f.length(0.035), f.length(0.026)), skin, ink, lw)
     held = params.get("held") or str(rng.choice(["lotus", "censer", "none", "none"]))
     if held == "lotus":
@@ -214,12 +295,21 @@ def draw_donor(rng: np.random.Generator, size: float, params: dict) -> np.ndarra
         canvas.shape(f(_pointed_ellipse((0.48, 0.12), (0.025, 0.035), 0.8)), PINK, CINNABAR, lw)
     elif held == "censer":
         canvas.stroke(f([(0.42, 0.34), (0.55, 0.31)]), (120, 90, 50), lw * 1.5)
-        canvas.ellipse(f([(0.57, 0.3)])[0], (f.length(0.03), f.length(0.02)), (170, 130, 60),
-                       ink, lw)
+        canvas.ellipse(
+            f([(0.57, 0.3)])[0], (f.length(0.03), f.length(0.02)), (170, 130, 60), ink, lw
+        )
     canvas.ellipse(f([(0.34, 0.995)])[0], (f.length(0.04), f.length(0.012)), BLACK)
     canvas.ellipse(f([(0.16, 0.17)])[0], (f.length(0.03), f.length(0.04)), skin)  # neck
-    face = [(0.12, 0.06), (0.2, 0.05), (0.225, 0.09), (0.245, 0.115), (0.222, 0.13), (0.215, 0.165),
-            (0.16, 0.18), (0.115, 0.14)]
+    face = [
+        (0.12, 0.06),
+        (0.2, 0.05),
+        (0.225, 0.09),
+        (0.245, 0.115),
+        (0.222, 0.13),
+        (0.215, 0.165),
+        (0.16, 0.18),
+        (0.115, 0.14),
+    ]
     canvas.shape(f(face), skin, ink, lw)
     canvas.stroke(f([(0.19, 0.1), (0.21, 0.098)]), WHITE if pal.dark_skin else ink, lw * 0.7)
     if kind == "lady":
@@ -228,11 +318,13 @@ def draw_donor(rng: np.random.Generator, size: float, params: dict) -> np.ndarra
         canvas.ellipse(f([(0.13, 0.0)])[0], (f.length(0.05), f.length(0.05)), hair, ink, lw)
         for _ in range(int(rng.integers(2, 5))):
             p = f([(rng.uniform(0.08, 0.2), rng.uniform(-0.04, 0.06))])[0]
-            canvas.ellipse(p, (f.length(0.015), f.length(0.015)), pick(rng, pal.accents, 10), ink,
-                           lw * 0.6)
+            canvas.ellipse(
+                p, (f.length(0.015), f.length(0.015)), pick(rng, pal.accents, 10), ink, lw * 0.6
+            )
     elif kind == "monk":
-        canvas.ellipse(f([(0.16, 0.07)])[0], (f.length(0.058), f.length(0.035)), (120, 126, 130),
-                       ink, lw)
+        canvas.ellipse(
+            f([(0.16, 0.07)])[0], (f.length(0.058), f.length(0.035)), (120, 126, 130), ink, lw
+        )
     else:  # official's black futou with hanging tails
         canvas.ellipse(f([(0.155, 0.05)])[0], (f.length(0.065), f.length(0.04)), BLACK, ink, lw)
         canvas.ellipse(f([(0.14, 0.015)])[0], (f.length(0.03), f.length(0.03)), BLACK)
@@ -287,8 +379,13 @@ def draw_apsara(rng: np.random.Generator, size: float, params: dict) -> np.ndarr
     _ribbon(canvas, f, rng, (0.3, -0.06), ribbon_colours[0], width, ink, lw)
     _ribbon(canvas, f, rng, (0.22, 0.05), ribbon_colours[1], width, ink, lw)
     if rng.random() < 0.4:
-        canvas.ellipse(f([(0.44, -0.06)])[0], (f.length(0.13), f.length(0.13)),
-                       pick(rng, pal.accents, 8), ink, lw)
+        canvas.ellipse(
+            f([(0.44, -0.06)])[0],
+            (f.length(0.13), f.length(0.13)),
+            pick(rng, pal.accents, 8),
+            ink,
+            lw,
+        )
     legs = spline([(0.08, 0.02), (-0.2, 0.03), (-0.45, -0.05), (-0.62, -0.2)], 10)
     widths = np.linspace(0.17, 0.13, len(legs))
     widths[-4:] = np.linspace(0.15, 0.24, 4)
@@ -297,14 +394,24 @@ def draw_apsara(rng: np.random.Generator, size: float, params: dict) -> np.ndarr
         fold = spline([(0.0, k), (-0.25, k + 0.01), (-0.5, k - 0.1)], 8)
         canvas.stroke(f(fold), mix(skirt, ink, 0.4), lw * 0.8)
     for dy in (-0.03, 0.03):
-        canvas.ellipse(f([(-0.68, -0.26 + dy)])[0], (f.length(0.04), f.length(0.02)), skin, ink, lw,
-                       angle=tilt - 50)
+        canvas.ellipse(
+            f([(-0.68, -0.26 + dy)])[0],
+            (f.length(0.04), f.length(0.02)),
+            skin,
+            ink,
+            lw,
+            angle=tilt - 50,
+        )
     torso = spline([(0.06, 0.02), (0.2, 0.0), (0.36, -0.03)], 6)
     canvas.band(f(torso), np.linspace(0.15, 0.11, len(torso)) * body_len, skin, ink, lw)
-    canvas.stroke(f(ellipse_points((0.33, -0.03), (0.05, 0.06), 0, 60, 300)),
-                  pick(rng, (WHITE, (200, 160, 70)), 6), lw)  # necklace
-    canvas.band(f([(0.3, 0.0), (0.42, 0.09), (0.55, 0.06), (0.66, -0.02)]), f.length(0.04), skin, ink,
-                lw)
+    canvas.stroke(
+        f(ellipse_points((0.33, -0.03), (0.05, 0.06), 0, 60, 300)),
+        pick(rng, (WHITE, (200, 160, 70)), 6),
+        lw,
+    )  # necklace
+    canvas.band(
+        f([(0.3, 0.0), (0.42, 0.09), (0.55, 0.06), (0.66, -0.02)]), f.length(0.04), skin, ink, lw
+    )
     canvas.band(f([(0.3, -0.05), (0.24, -0.18), (0.35, -0.27)]), f.length(0.035), skin, ink, lw)
     held = rng.integers(3)
     if held == 0:

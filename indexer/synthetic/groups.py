@@ -1,6 +1,7 @@
 """Groups of motifs composed inside a panel: thousand-Buddha grids, donor rows, apsara friezes,
 secular scenes and inscription tablets, each with its own clutter.
 """
+
 from __future__ import annotations
 
 import math
@@ -10,7 +11,7 @@ import numpy as np
 
 from .canvas import alpha_box
 from .motifs import MOTIFS, draw_motif
-from .palette import Palette, distinct, pick, palette_for
+from .palette import Palette, distinct, palette_for, pick
 from .spec import FIGURES, GROUND, Paint
 
 Box = tuple[float, float, float, float]  # x, y, w, h
@@ -68,12 +69,26 @@ class Composer:
 
     def place(self, sprite: Sprite, x: float, y: float) -> Box:
         x, y = int(round(x)), int(round(y))
-        self.paints.append(Paint(sprite.motif, FIGURES, x, y, sprite.w, sprite.h, sprite.seed,
-                                 sprite.size, sprite.params, sprite.category, sprite.crop))
+        self.paints.append(
+            Paint(
+                sprite.motif,
+                FIGURES,
+                x,
+                y,
+                sprite.w,
+                sprite.h,
+                sprite.seed,
+                sprite.size,
+                sprite.params,
+                sprite.category,
+                sprite.crop,
+            )
+        )
         return (x, y, sprite.w, sprite.h)
 
-    def ornament(self, motif: str, size: float, cx: float, cy: float, layer: int = GROUND,
-                 **params) -> Box:
+    def ornament(
+        self, motif: str, size: float, cx: float, cy: float, layer: int = GROUND, **params
+    ) -> Box:
         """Unlabelled clutter (or damage) centred on (cx, cy)."""
         seed, frozen = self.seed(), self._params(params)
         w, h = MOTIFS[motif].extent(size, dict(frozen), seed)
@@ -81,8 +96,16 @@ class Composer:
         self.paints.append(Paint(motif, layer, x, y, w, h, seed, size, frozen))
         return (x, y, w, h)
 
-    def band(self, x: float, y: float, length: float, thickness: float, style: str,
-             vertical: bool = False, ground=None) -> None:
+    def band(
+        self,
+        x: float,
+        y: float,
+        length: float,
+        thickness: float,
+        style: str,
+        vertical: bool = False,
+        ground=None,
+    ) -> None:
         """A border band repeating one unit along its length."""
         thickness = max(8, int(round(thickness)))
         unit = max(thickness, int(round(thickness * self.rng.uniform(1.2, 2.5))))
@@ -92,9 +115,21 @@ class Composer:
         frozen = self._params(params)
         w, h = (thickness, int(round(length))) if vertical else (int(round(length)), thickness)
         uw, uh = MOTIFS["band"].extent(thickness, dict(frozen), 0)
-        self.paints.append(Paint("band", GROUND, int(round(x)), int(round(y)), w, h, self.seed(),
-                                 thickness, frozen, repeat="y" if vertical else "x",
-                                 unit=(uw, uh)))
+        self.paints.append(
+            Paint(
+                "band",
+                GROUND,
+                int(round(x)),
+                int(round(y)),
+                w,
+                h,
+                self.seed(),
+                thickness,
+                frozen,
+                repeat="y" if vertical else "x",
+                unit=(uw, uh),
+            )
+        )
 
     def fitted_cartouche(self, max_w: float, max_h: float, **params) -> Sprite | None:
         """The largest vertical cartouche (up to a few tries) that fits in max_w x max_h."""
@@ -109,12 +144,14 @@ class Composer:
 
     def cartouche(self, size: float, vertical: bool = True, **params) -> Sprite | None:
         aspect = params.pop("aspect", float(self.rng.uniform(2.2, 5.0)))
-        return self.sprite("cartouche", "inscription", size, aspect=aspect, vertical=vertical,
-                           **params)
+        return self.sprite(
+            "cartouche", "inscription", size, aspect=aspect, vertical=vertical, **params
+        )
 
 
-def _donor_row(c: Composer, box: Box, ground_y: float, height: float, facing: int,
-               towards: float | None = None) -> None:
+def _donor_row(
+    c: Composer, box: Box, ground_y: float, height: float, facing: int, towards: float | None = None
+) -> None:
     """Standing donors on a ground line, each with a name tag in front of the face.
 
     With `towards` (an x), donors left of it face right and those right of it face left.
@@ -130,12 +167,20 @@ def _donor_row(c: Composer, box: Box, ground_y: float, height: float, facing: in
         lead = first and rng.random() < 0.5
         h = height * (1.0 if lead else rng.uniform(0.72, 0.95))
         face = facing if towards is None else (1 if x < towards else -1)
-        s = c.sprite("donor", "donor", h, kind="monk" if lead and rng.random() < 0.4 else kind,
-                     facing=face, held=held, robe=pick(rng, pal.robes, 14))
+        s = c.sprite(
+            "donor",
+            "donor",
+            h,
+            kind="monk" if lead and rng.random() < 0.4 else kind,
+            facing=face,
+            held=held,
+            robe=pick(rng, pal.robes, 14),
+        )
         tag = None
         if named and rng.random() < 0.85:
-            tag = c.cartouche(h * rng.uniform(0.35, 0.5), aspect=float(rng.uniform(3.0, 6.0)),
-                              columns=1)
+            tag = c.cartouche(
+                h * rng.uniform(0.35, 0.5), aspect=float(rng.uniform(3.0, 6.0)), columns=1
+            )
         pair = [p for p in ([s, tag] if face > 0 else [tag, s]) if p is not None]
         if not pair or x + sum(p.w for p in pair) + gap * 0.4 * (len(pair) - 1) > right:
             break
@@ -166,9 +211,15 @@ def thousand_buddhas(c: Composer, box: Box) -> None:
     n = int(rng.integers(3, 5))
     schemes = []
     for _ in range(n):
-        schemes.append((pick(rng, pal.accents, 8), pick(rng, pal.accents, 8),
-                        pick(rng, pal.accents, 8), pick(rng, pal.accents, 8),
-                        pick(rng, pal.robes, 8)))
+        schemes.append(
+            (
+                pick(rng, pal.accents, 8),
+                pick(rng, pal.accents, 8),
+                pick(rng, pal.accents, 8),
+                pick(rng, pal.accents, 8),
+                pick(rng, pal.robes, 8),
+            )
+        )
     skin = pick(rng, pal.skins, 6)
     x0 = box[0] + (box[2] - cols * cell_w) / 2
     y0 = box[1] + (box[3] - rows * cell_h) / 2
@@ -177,8 +228,9 @@ def thousand_buddhas(c: Composer, box: Box) -> None:
         hw, hh = int(rng.integers(2, cols // 2 + 1)), int(rng.integers(2, rows // 2 + 1))
         hc, hr = (cols - hw) // 2, (rows - hh) // 2
         hole = (hc, hr, hw, hh)
-        tablet = c.fitted_cartouche(hw * cell_w * 0.9, hh * cell_h * 0.9, cap=True,
-                                    columns=int(rng.integers(3, 8)))
+        tablet = c.fitted_cartouche(
+            hw * cell_w * 0.9, hh * cell_h * 0.9, cap=True, columns=int(rng.integers(3, 8))
+        )
         if tablet is not None:
             cx, cy = x0 + (hc + hw / 2) * cell_w, y0 + (hr + hh / 2) * cell_h
             c.place(tablet, cx - tablet.w / 2, cy - tablet.h / 2)
@@ -187,8 +239,13 @@ def thousand_buddhas(c: Composer, box: Box) -> None:
         for col in range(cols):
             if hole and hole[0] <= col < hole[0] + hole[2] and hole[1] <= r < hole[1] + hole[3]:
                 continue
-            s = c.sprite("seated-buddha", "thousand-buddha", size,
-                         scheme=schemes[(col + step * r) % n], skin=skin)
+            s = c.sprite(
+                "seated-buddha",
+                "thousand-buddha",
+                size,
+                scheme=schemes[(col + step * r) % n],
+                skin=skin,
+            )
             if s is None:
                 continue
             cx, bottom = x0 + col * cell_w + size * 0.5, y0 + (r + 1) * cell_h
@@ -223,11 +280,19 @@ def apsaras(c: Composer, box: Box) -> None:
         rows = max(1, int(box[3] // (size * 0.7)))
     area = box[2] * box[3]
     for _ in range(int(rng.integers(2, 6) * max(1.0, area / (4 * size * size)))):
-        c.ornament("cloud", size * rng.uniform(0.2, 0.45), box[0] + rng.uniform(0, box[2]),
-                   box[1] + rng.uniform(0, box[3]))
+        c.ornament(
+            "cloud",
+            size * rng.uniform(0.2, 0.45),
+            box[0] + rng.uniform(0, box[2]),
+            box[1] + rng.uniform(0, box[3]),
+        )
     for _ in range(int(rng.integers(1, 4) * max(1.0, area / (6 * size * size)))):
-        c.ornament("flowers", size * rng.uniform(0.6, 1.2), box[0] + rng.uniform(0, box[2]),
-                   box[1] + rng.uniform(0, box[3]))
+        c.ornament(
+            "flowers",
+            size * rng.uniform(0.6, 1.2),
+            box[0] + rng.uniform(0, box[2]),
+            box[1] + rng.uniform(0, box[3]),
+        )
     facing = 1 if rng.random() < 0.5 else -1
     mirrored = rng.random() < 0.4
     placed: list[Box] = []
@@ -240,10 +305,12 @@ def apsaras(c: Composer, box: Box) -> None:
             cx = box[0] + (k + 0.5 + 0.5 * (r % 2)) * box[2] / (cols + 0.5)
             cy = box[1] + (r + 0.5) * box[3] / rows
             for _ in range(12):
-                x = min(max(cx - s.w / 2 + rng.normal(0, size * 0.1), box[0]),
-                        box[0] + box[2] - s.w)
-                y = min(max(cy - s.h / 2 + rng.normal(0, size * 0.1), box[1]),
-                        box[1] + box[3] - s.h)
+                x = min(
+                    max(cx - s.w / 2 + rng.normal(0, size * 0.1), box[0]), box[0] + box[2] - s.w
+                )
+                y = min(
+                    max(cy - s.h / 2 + rng.normal(0, size * 0.1), box[1]), box[1] + box[3] - s.h
+                )
                 if all(overlap((x, y, s.w, s.h), p) < 0.2 for p in placed):
                     placed.append(c.place(s, x, y))
                     break
@@ -266,15 +333,30 @@ def _scene_figures(c: Composer, scene: str, size: float, facing: int) -> Sprite 
     rng = c.rng
     if scene == "hunt":
         kind = "rider" if rng.random() < 0.65 else "archer"
-        return c.sprite(kind, "non-buddhist-figure", size * rng.uniform(0.85, 1.1), facing=facing,
-                        action=str(rng.choice(["bow", "reins"])))
+        return c.sprite(
+            kind,
+            "non-buddhist-figure",
+            size * rng.uniform(0.85, 1.1),
+            facing=facing,
+            action=str(rng.choice(["bow", "reins"])),
+        )
     if scene == "procession":
         kind = str(rng.choice(["rider", "warrior", "rider"]))
-        return c.sprite(kind, "non-buddhist-figure", size * rng.uniform(0.85, 1.05), facing=facing,
-                        camel=bool(rng.random() < 0.15), action=str(rng.choice(["banner", "reins"])),
-                        gallop=False)
-    return c.sprite("labourer", "non-buddhist-figure", size * rng.uniform(0.8, 1.0),
-                    facing=1 if rng.random() < 0.5 else -1)
+        return c.sprite(
+            kind,
+            "non-buddhist-figure",
+            size * rng.uniform(0.85, 1.05),
+            facing=facing,
+            camel=bool(rng.random() < 0.15),
+            action=str(rng.choice(["banner", "reins"])),
+            gallop=False,
+        )
+    return c.sprite(
+        "labourer",
+        "non-buddhist-figure",
+        size * rng.uniform(0.8, 1.0),
+        facing=1 if rng.random() < 0.5 else -1,
+    )
 
 
 def secular_scene(c: Composer, box: Box) -> None:
@@ -296,19 +378,34 @@ def secular_scene(c: Composer, box: Box) -> None:
             x = zone[0] + rng.uniform(-0.5, 0) * hills
             while x < zone[0] + zone[2]:
                 peaks = int(rng.integers(2, 5))
-                c.ornament("mountains", hills, x + hills * (0.25 * peaks + 0.25),
-                           zone[1] + zone[3] - hills / 2, peaks=peaks)
+                c.ornament(
+                    "mountains",
+                    hills,
+                    x + hills * (0.25 * peaks + 0.25),
+                    zone[1] + zone[3] - hills / 2,
+                    peaks=peaks,
+                )
                 x += hills * (0.5 * peaks + 0.5) * rng.uniform(0.8, 1.6)
             zone = (zone[0], zone[1], zone[2], zone[3] - hills * 0.6)
             for _ in range(int(rng.integers(1, 4))):
-                c.ornament("tree", size * rng.uniform(0.5, 0.9), zone[0] + rng.uniform(0, zone[2]),
-                           zone[1] + rng.uniform(0.3, 0.7) * zone[3])
+                c.ornament(
+                    "tree",
+                    size * rng.uniform(0.5, 0.9),
+                    zone[0] + rng.uniform(0, zone[2]),
+                    zone[1] + rng.uniform(0.3, 0.7) * zone[3],
+                )
         crowd = int(min(10, max(2, zone[2] * zone[3] / (size * size * 3))) * rng.uniform(0.6, 1))
         if scene == "hunt":
             for _ in range(max(1, crowd // 2)):
-                placed.append(c.ornament("animal", size * rng.uniform(0.4, 0.7),
-                                         zone[0] + rng.uniform(0, zone[2]),
-                                         zone[1] + rng.uniform(0.3, 0.8) * zone[3], facing=facing))
+                placed.append(
+                    c.ornament(
+                        "animal",
+                        size * rng.uniform(0.4, 0.7),
+                        zone[0] + rng.uniform(0, zone[2]),
+                        zone[1] + rng.uniform(0.3, 0.8) * zone[3],
+                        facing=facing,
+                    )
+                )
         sprites = [_scene_figures(c, scene, size, facing) for _ in range(crowd)]
         _scatter(c, [s for s in sprites if s is not None], zone, placed)
     if rng.random() < 0.6:  # cartouches naming the scene
@@ -323,8 +420,9 @@ def _concert(c: Composer, zone: Box, seated: float, facing: int, placed: list[Bo
     c.ornament("mat", zone[2] * 0.9, zone[0] + zone[2] / 2, mat_y, depth=0.04)
     x = zone[0] + seated * 0.3
     while True:
-        s = c.sprite("musician", "non-buddhist-figure", seated * rng.uniform(0.9, 1.1),
-                     facing=facing)
+        s = c.sprite(
+            "musician", "non-buddhist-figure", seated * rng.uniform(0.9, 1.1), facing=facing
+        )
         if s is None or x + s.w > zone[0] + zone[2]:
             break
         placed.append(c.place(s, x, mat_y - s.h))
@@ -337,8 +435,14 @@ def inscriptions(c: Composer, box: Box) -> None:
     vertical = rng.random() < 0.7
     size = min(c.size(200, 500), (box[3] if vertical else box[2]) * 0.8)
     ground = pick(rng, c.palette.cartouches, 8)
-    main = c.cartouche(size, vertical, aspect=float(rng.uniform(1.3, 2.8)), cap=True, ground=ground,
-                       columns=int(rng.integers(3, 9)))
+    main = c.cartouche(
+        size,
+        vertical,
+        aspect=float(rng.uniform(1.3, 2.8)),
+        cap=True,
+        ground=ground,
+        columns=int(rng.integers(3, 9)),
+    )
     placed: list[Box] = []
     if main is not None and main.w < box[2] and main.h < box[3]:
         mx, my = box[0] + (box[2] - main.w) / 2, box[1] + (box[3] - main.h) / 2
@@ -347,8 +451,9 @@ def inscriptions(c: Composer, box: Box) -> None:
         ground_y = min(box[1] + box[3], my + main.h + height * 0.05)
         gap = main.w * 0.15
         _donor_row(c, (box[0], 0, mx - gap - box[0], 0), ground_y, height, 1)
-        _donor_row(c, (mx + main.w + gap, 0, box[0] + box[2] - mx - main.w - gap, 0), ground_y,
-                   height, -1)
+        _donor_row(
+            c, (mx + main.w + gap, 0, box[0] + box[2] - mx - main.w - gap, 0), ground_y, height, -1
+        )
         above = my - box[1]
         if above > size * 0.5:  # apsaras flying in towards the tablet
             for face, fx in ((1, 0.25), (-1, 0.75)):
@@ -359,8 +464,9 @@ def inscriptions(c: Composer, box: Box) -> None:
         tags = [c.cartouche(size * rng.uniform(0.3, 0.6)) for _ in range(int(rng.integers(1, 5)))]
         _scatter(c, [t for t in tags if t is not None], box, placed)
     for _ in range(int(rng.integers(1, 4))):
-        c.ornament("flowers", size * 0.6, box[0] + rng.uniform(0, box[2]),
-                   box[1] + rng.uniform(0, box[3]))
+        c.ornament(
+            "flowers", size * 0.6, box[0] + rng.uniform(0, box[2]), box[1] + rng.uniform(0, box[3])
+        )
 
 
 def lotus_caisson(c: Composer, box: Box) -> None:
@@ -370,7 +476,9 @@ def lotus_caisson(c: Composer, box: Box) -> None:
     cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
     c.ornament("lotus", d, cx, cy)
     for _ in range(int(rng.integers(2, 6))):
-        c.ornament("cloud", d * 0.2, box[0] + rng.uniform(0, box[2]), box[1] + rng.uniform(0, box[3]))
+        c.ornament(
+            "cloud", d * 0.2, box[0] + rng.uniform(0, box[2]), box[1] + rng.uniform(0, box[3])
+        )
     size = min(box[2], box[3]) * 0.3
     for k, (fx, fy) in enumerate(((0, 0), (1, 0), (1, 1), (0, 1))):
         s = c.sprite("apsara", "apsara", size * rng.uniform(0.85, 1.0), facing=1 if k < 2 else -1)

@@ -1,6 +1,7 @@
 """Plans a mural: registers and panels, the group in each panel, border bands and damage,
 then the exact labels (tight boxes of painted pixels, heavy overlaps removed).
 """
+
 from __future__ import annotations
 
 import math
@@ -17,12 +18,26 @@ MAX_IOU = 0.3  # two labelled instances never overlap more than this
 MIN_VISIBLE = 0.35  # an instance cut by the image border keeps at least this fraction
 BAND_STYLES = ("scroll", "lotus", "pearls", "rhombus", "stripes")
 SITE_CAVES = {"mogao": (1, 735), "yulin": (1, 43), "western-thousand-buddha": (1, 22)}
-SITE_NAMES = {"mogao": "Mogao", "yulin": "Yulin", "western-thousand-buddha": "Western Thousand Buddha"}
+SITE_NAMES = {
+    "mogao": "Mogao",
+    "yulin": "Yulin",
+    "western-thousand-buddha": "Western Thousand Buddha",
+}
 SITE_PERIODS = {
     "mogao": PERIODS,
     "yulin": PERIODS[5:],
-    "western-thousand-buddha": ("northern-wei", "northern-zhou", "sui", "early-tang", "high-tang",
-                                "five-dynasties", "song", "uyghur", "western-xia", "yuan"),
+    "western-thousand-buddha": (
+        "northern-wei",
+        "northern-zhou",
+        "sui",
+        "early-tang",
+        "high-tang",
+        "five-dynasties",
+        "song",
+        "uyghur",
+        "western-xia",
+        "yuan",
+    ),
 }
 SUBJECTS = {
     "thousand-buddha": "thousand Buddhas",
@@ -41,8 +56,13 @@ def _split(rng: np.random.Generator, start: float, end: float, n: int) -> list[f
 
 
 def _choose_group(rng, wall: str, row: int, rows: int, early: bool, used: set[str]) -> str:
-    weights = {"thousand-buddha": 3.0, "donor": 2.0, "apsara": 2.0, "non-buddhist-figure": 2.0,
-               "inscription": 0.8}
+    weights = {
+        "thousand-buddha": 3.0,
+        "donor": 2.0,
+        "apsara": 2.0,
+        "non-buddhist-figure": 2.0,
+        "inscription": 0.8,
+    }
     if rows > 1 and row == 0:
         weights["apsara"] *= 3
         weights["donor"] *= 0.3
@@ -100,8 +120,11 @@ def _lay_out_wall(c: Composer, width: int, height: int, wall: str, scale: float)
             group = _choose_group(rng, wall, r, rows, early, used)
             used.add(group)
             colour = panel_ground(c, group) if rng.random() < 0.6 else panels[0].colour
-            panels.append(Panel(int(round(x0)), int(round(y0)), int(round(x1 - x0)),
-                                int(round(y1 - y0)), colour))
+            panels.append(
+                Panel(
+                    int(round(x0)), int(round(y0)), int(round(x1 - x0)), int(round(y1 - y0)), colour
+                )
+            )
             margin = min(x1 - x0, y1 - y0) * rng.uniform(0.02, 0.06)
             GROUPS[group](c, (x0 + margin, y0 + margin, x1 - x0 - 2 * margin, y1 - y0 - 2 * margin))
     return panels, used
@@ -187,11 +210,13 @@ def _damage(c: Composer, width: int, height: int) -> None:
         return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
 
     for _ in range(count(420)):
-        c.ornament("flake", log_size(6, 150), rng.uniform(0, width), rng.uniform(0, height),
-                   layer=DAMAGE)
+        c.ornament(
+            "flake", log_size(6, 150), rng.uniform(0, width), rng.uniform(0, height), layer=DAMAGE
+        )
     for _ in range(count(900)):
-        c.ornament("crack", log_size(60, 900), rng.uniform(0, width), rng.uniform(0, height),
-                   layer=DAMAGE)
+        c.ornament(
+            "crack", log_size(60, 900), rng.uniform(0, width), rng.uniform(0, height), layer=DAMAGE
+        )
 
 
 def plan_mural(width: int, height: int, seed: int, scale: float = 1.0) -> MuralSpec:
@@ -213,9 +238,23 @@ def plan_mural(width: int, height: int, seed: int, scale: float = 1.0) -> MuralS
     paints, instances = _resolve([c.paints[i] for i in order], width, height)
     place = f"{wall} wall" if wall in ("south", "north", "east", "west") else wall.replace("-", " ")
     subjects = [SUBJECTS[g] for g in sorted(used)]
-    subject = subjects[0] if len(subjects) == 1 else ", ".join(subjects[:-1]) + " and " + subjects[-1]
+    subject = (
+        subjects[0] if len(subjects) == 1 else ", ".join(subjects[:-1]) + " and " + subjects[-1]
+    )
     title = f"{SITE_NAMES[site]} cave {cave}, {place}: {subject} (synthetic)"
-    return MuralSpec(width=width, height=height, seed=seed, site=site, cave=cave, wall=wall,
-                     period=period, title=title, instances=tuple(instances), scale=scale,
-                     panels=tuple(panels), paints=tuple(paints),
-                     fading=float(rng.uniform(0.05, 0.3)), staining=float(rng.uniform(0, 4)))
+    return MuralSpec(
+        width=width,
+        height=height,
+        seed=seed,
+        site=site,
+        cave=cave,
+        wall=wall,
+        period=period,
+        title=title,
+        instances=tuple(instances),
+        scale=scale,
+        panels=tuple(panels),
+        paints=tuple(paints),
+        fading=float(rng.uniform(0.05, 0.3)),
+        staining=float(rng.uniform(0, 4)),
+    )

@@ -2,6 +2,7 @@
 
 Labelled motifs have no extent: the planner draws them once to find their tight boxes.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict

@@ -1,6 +1,7 @@
 """Unlabelled clutter: clouds, falling flowers, trees, mountains, animals, lotuses, mats,
 and the repeating border bands (valances, scrolls, pearls, rhombi) between registers.
 """
+
 from __future__ import annotations
 
 import math
@@ -8,7 +9,7 @@ import math
 import numpy as np
 
 from .canvas import Canvas, Frame, ellipse_points, spline
-from .palette import BLACK, CINNABAR, INK, PINK, WHITE, mix, pick, palette_for, vary
+from .palette import BLACK, CINNABAR, INK, PINK, WHITE, mix, palette_for, pick, vary
 
 _GREENS = ((82, 146, 118), (52, 102, 82), (112, 150, 100), (70, 120, 90))
 
@@ -57,7 +58,9 @@ def draw_cloud(rng: np.random.Generator, size: float, params: dict) -> np.ndarra
         r = rng.uniform(0.12, 0.22)
         canvas.ellipse(f([c])[0], (f.length(r), f.length(r * 0.85)), colour, INK, lw)
         turns = np.linspace(0, 3 * math.pi, 20)
-        spiral = np.stack([np.cos(turns), np.sin(turns)], 1) * (r * 0.7 * turns / turns[-1])[:, None]
+        spiral = (
+            np.stack([np.cos(turns), np.sin(turns)], 1) * (r * 0.7 * turns / turns[-1])[:, None]
+        )
         canvas.stroke(f(spiral + c), mix(colour, INK, 0.5), lw * 0.8)
     return canvas.finish(flip=rng.random() < 0.5)
 
@@ -74,8 +77,14 @@ def draw_flowers(rng: np.random.Generator, size: float, params: dict) -> np.ndar
         rot = rng.uniform(0, 2 * math.pi)
         for k in range(petals):
             a = rot + 2 * math.pi * k / petals
-            canvas.ellipse((cx + r * math.cos(a), cy + r * math.sin(a)), (r * 0.7, r * 0.45), colour,
-                           INK, 1, angle=math.degrees(a))
+            canvas.ellipse(
+                (cx + r * math.cos(a), cy + r * math.sin(a)),
+                (r * 0.7, r * 0.45),
+                colour,
+                INK,
+                1,
+                angle=math.degrees(a),
+            )
         canvas.ellipse((cx, cy), (r * 0.4, r * 0.4), pick(rng, (CINNABAR, (200, 160, 60)), 8))
         if rng.random() < 0.5:
             canvas.stroke([(cx, cy + r), (cx - r * 0.8, cy + r * 2.5)], _GREENS[0], max(1, r / 5))
@@ -90,13 +99,20 @@ def draw_tree(rng: np.random.Generator, size: float, params: dict) -> np.ndarray
     bark = vary(rng, (110, 76, 50), 10)
     canvas.band(f([(0, 1.0), (0.02, 0.7), (-0.02, 0.45)]), f.length(0.06), bark, INK, lw)
     for side in (-1, 1):
-        canvas.band(f([(0, 0.65), (side * 0.15, 0.45), (side * 0.2, 0.35)]), f.length(0.03), bark,
-                    INK, lw)
+        canvas.band(
+            f([(0, 0.65), (side * 0.15, 0.45), (side * 0.2, 0.35)]), f.length(0.03), bark, INK, lw
+        )
     green = pick(rng, _GREENS, 12)
     for _ in range(int(rng.integers(14, 26))):
         c = (rng.normal(0, 0.14), rng.normal(0.28, 0.1))
-        canvas.ellipse(f([c])[0], (f.length(0.07), f.length(0.045)), mix(green, WHITE,
-                       float(rng.uniform(0, 0.25))), INK, lw * 0.8, angle=float(rng.uniform(0, 180)))
+        canvas.ellipse(
+            f([c])[0],
+            (f.length(0.07), f.length(0.045)),
+            mix(green, WHITE, float(rng.uniform(0, 0.25))),
+            INK,
+            lw * 0.8,
+            angle=float(rng.uniform(0, 180)),
+        )
     return canvas.finish()
 
 
@@ -111,13 +127,20 @@ def draw_mountains(rng: np.random.Generator, size: float, params: dict) -> np.nd
         top = rng.uniform(0.05, 0.45) * size + 3
         half = rng.uniform(0.3, 0.5) * size
         base = size + 3
-        bands = (pick(rng, _GREENS, 10), pick(rng, (pal.accents[1], (60, 90, 150)), 10),
-                 pick(rng, (pal.walls[0], (200, 170, 110)), 10))
+        bands = (
+            pick(rng, _GREENS, 10),
+            pick(rng, (pal.accents[1], (60, 90, 150)), 10),
+            pick(rng, (pal.walls[0], (200, 170, 110)), 10),
+        )
         for i, colour in enumerate(bands):
             s = 1 - 0.3 * i
-            peak = [(cx - half * s, base), (cx - half * 0.3 * s, top + (base - top) * 0.25 * i),
-                    (cx, top + (base - top) * 0.3 * i), (cx + half * 0.35 * s,
-                    top + (base - top) * 0.2 * i + 4), (cx + half * s, base)]
+            peak = [
+                (cx - half * s, base),
+                (cx - half * 0.3 * s, top + (base - top) * 0.25 * i),
+                (cx, top + (base - top) * 0.3 * i),
+                (cx + half * 0.35 * s, top + (base - top) * 0.2 * i + 4),
+                (cx + half * s, base),
+            ]
             canvas.shape(spline(peak, 6), colour, INK, lw)
     return canvas.finish()
 
@@ -131,24 +154,31 @@ def draw_animal(rng: np.random.Generator, size: float, params: dict) -> np.ndarr
     coat = {"deer": (176, 118, 70), "boar": (70, 56, 48), "tiger": (204, 140, 60)}[kind]
     coat = vary(rng, coat, 10)
     thick = 0.05 if kind == "deer" else 0.07
-    for leg in ([(0.2, 0.05), (0.38, 0.18), (0.5, 0.25)], [(0.15, 0.05), (0.3, 0.2), (0.42, 0.28)],
-                [(-0.2, 0.05), (-0.38, 0.18), (-0.52, 0.2)], [(-0.25, 0.05), (-0.4, 0.14),
-                                                                (-0.58, 0.12)]):
+    for leg in (
+        [(0.2, 0.05), (0.38, 0.18), (0.5, 0.25)],
+        [(0.15, 0.05), (0.3, 0.2), (0.42, 0.28)],
+        [(-0.2, 0.05), (-0.38, 0.18), (-0.52, 0.2)],
+        [(-0.25, 0.05), (-0.4, 0.14), (-0.58, 0.12)],
+    ):
         canvas.band(f(spline(leg, 5)), f.length(thick), coat, INK, lw)
     body_h = 0.12 if kind == "deer" else 0.16
     canvas.ellipse(f([(0, 0)])[0], (f.length(0.32), f.length(body_h)), coat, INK, lw)
     if kind == "tiger":
         for x in np.linspace(-0.22, 0.22, 6):
             canvas.stroke(f([(x, -0.14), (x + 0.03, 0.0)]), BLACK, lw * 1.5)
-        canvas.band(f(spline([(-0.3, -0.02), (-0.5, -0.1), (-0.6, -0.3)], 6)), f.length(0.04), coat,
-                    INK, lw)
+        canvas.band(
+            f(spline([(-0.3, -0.02), (-0.5, -0.1), (-0.6, -0.3)], 6)), f.length(0.04), coat, INK, lw
+        )
     head = (0.38, -0.12) if kind != "boar" else (0.38, 0.0)
     canvas.band(f([(0.22, -0.05), head]), f.length(0.12), coat, INK, lw)
     canvas.ellipse(f([head])[0], (f.length(0.1), f.length(0.06)), coat, INK, lw, angle=20)
     if kind == "deer":
         for side in (-1, 1):
-            canvas.stroke(f(spline([(0.36, -0.16), (0.33 + side * 0.04, -0.3), (0.3, -0.42)], 5)),
-                          (120, 80, 50), lw * 1.5)
+            canvas.stroke(
+                f(spline([(0.36, -0.16), (0.33 + side * 0.04, -0.3), (0.3, -0.42)], 5)),
+                (120, 80, 50),
+                lw * 1.5,
+            )
     elif kind == "boar":
         canvas.stroke(f([(0.45, 0.02), (0.5, -0.04)]), WHITE, lw * 1.5)
     return canvas.finish(flip=params.get("facing", 1) < 0)
@@ -160,8 +190,13 @@ def draw_lotus(rng: np.random.Generator, size: float, params: dict) -> np.ndarra
     canvas = Canvas(*EXTENTS["lotus"](size, params))
     c = (canvas.width / 2, canvas.height / 2)
     lw = max(1.0, size / 90)
-    for ring, (r, colour) in enumerate(((0.48, pick(rng, pal.accents, 8)), (0.36, pick(rng, (
-            PINK, WHITE), 8)), (0.24, pick(rng, pal.accents, 8)))):
+    for ring, (r, colour) in enumerate(
+        (
+            (0.48, pick(rng, pal.accents, 8)),
+            (0.36, pick(rng, (PINK, WHITE), 8)),
+            (0.24, pick(rng, pal.accents, 8)),
+        )
+    ):
         n = 8 + 4 * (ring == 0)
         for k in range(n):
             a = 2 * math.pi * (k + 0.5 * ring) / n
@@ -207,14 +242,18 @@ def draw_band(rng: np.random.Generator, size: float, params: dict) -> np.ndarray
     for rep in range(3):
         x0 = rep * period
         if style == "valance":
-            canvas.shape([(x0, 0), (x0 + period, 0), (x0 + period, h * 0.3), (x0, h * 0.3)], a, INK,
-                         lw)
+            canvas.shape(
+                [(x0, 0), (x0 + period, 0), (x0 + period, h * 0.3), (x0, h * 0.3)], a, INK, lw
+            )
             for k, colour in enumerate((b, a)):
                 left = x0 + k * period / 2
                 tri = [(left, h * 0.3), (left + period / 2, h * 0.3), (left + period / 4, h * 0.92)]
                 canvas.shape(tri, colour, INK, lw)
-                canvas.stroke([(left + period / 4, h * 0.3), (left + period / 4, h * 0.8)],
-                              mix(colour, INK, 0.4), lw)
+                canvas.stroke(
+                    [(left + period / 4, h * 0.3), (left + period / 4, h * 0.8)],
+                    mix(colour, INK, 0.4),
+                    lw,
+                )
         elif style in ("scroll", "lotus"):
             xs = np.linspace(x0, x0 + period, 24)
             ys = h / 2 + np.sin((xs - x0) / period * 2 * math.pi) * h * 0.25
@@ -225,10 +264,22 @@ def draw_band(rng: np.random.Generator, size: float, params: dict) -> np.ndarray
                     canvas.ellipse((cx, cy), (h * 0.22, h * 0.16), PINK, CINNABAR, lw)
                     canvas.ellipse((cx, cy - sign * h * 0.05), (h * 0.1, h * 0.1), WHITE, INK, lw)
                 else:
-                    leaf = spline([(cx - period * 0.2, h / 2), (cx, cy + sign * h * 0.15),
-                                   (cx + period * 0.1, cy - sign * h * 0.05), (cx, cy - sign * 0.02)], 6)
-                    canvas.band(leaf, np.linspace(h * 0.18, h * 0.03, len(leaf)), a if sign < 0
-                                else b, INK, lw)
+                    leaf = spline(
+                        [
+                            (cx - period * 0.2, h / 2),
+                            (cx, cy + sign * h * 0.15),
+                            (cx + period * 0.1, cy - sign * h * 0.05),
+                            (cx, cy - sign * 0.02),
+                        ],
+                        6,
+                    )
+                    canvas.band(
+                        leaf,
+                        np.linspace(h * 0.18, h * 0.03, len(leaf)),
+                        a if sign < 0 else b,
+                        INK,
+                        lw,
+                    )
         elif style == "pearls":
             n = max(1, int(round(period / (h * 0.7))))
             for k in range(n):
@@ -238,12 +289,23 @@ def draw_band(rng: np.random.Generator, size: float, params: dict) -> np.ndarray
         elif style == "rhombus":
             for k, colour in enumerate((a, b)):
                 left = x0 + k * period / 2
-                canvas.shape([(left, h / 2), (left + period / 4, h * 0.12), (left + period / 2, h / 2),
-                              (left + period / 4, h * 0.88)], colour, INK, lw)
+                canvas.shape(
+                    [
+                        (left, h / 2),
+                        (left + period / 4, h * 0.12),
+                        (left + period / 2, h / 2),
+                        (left + period / 4, h * 0.88),
+                    ],
+                    colour,
+                    INK,
+                    lw,
+                )
         else:  # stripes
             for k, colour in enumerate((a, b, a)):
                 y = h * (0.2 + 0.25 * k)
-                canvas.shape([(x0, y), (x0 + period, y), (x0 + period, y + h * 0.15),
-                              (x0, y + h * 0.15)], colour)
+                canvas.shape(
+                    [(x0, y), (x0 + period, y), (x0 + period, y + h * 0.15), (x0, y + h * 0.15)],
+                    colour,
+                )
     unit = canvas.finish()[:, period : 2 * period]
     return np.ascontiguousarray(np.rot90(unit)) if params.get("vertical") else unit

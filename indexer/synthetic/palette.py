@@ -2,6 +2,7 @@
 
 Colours are RGB tuples; motifs pick from the palette of their mural's period.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

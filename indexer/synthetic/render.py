@@ -2,7 +2,10 @@
 
 Every pixel is a function of its mural coordinates alone: regions join without seams.
 """
+
 from __future__ import annotations
+
+import functools
 
 import cv2
 import numpy as np
@@ -60,7 +63,8 @@ def _expand(coarse: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarra
     """Blocks of _STEP x _STEP pixels (aligned to mural coordinates) cut to the region."""
     rows, cols = coarse.shape
     full = np.broadcast_to(coarse[:, None, :, None], (rows, _STEP, cols, _STEP)).reshape(
-        rows * _STEP, cols * _STEP)
+        rows * _STEP, cols * _STEP
+    )
     oy, ox = y0 - (y0 // _STEP) * _STEP, x0 - (x0 // _STEP) * _STEP
     return full[oy : oy + y1 - y0, ox : ox + x1 - x0]
 
@@ -68,9 +72,26 @@ def _expand(coarse: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarra
 def _expand_channels(coarse: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
     rows, cols, bands = coarse.shape
     full = np.broadcast_to(coarse[:, None, :, None], (rows, _STEP, cols, _STEP, bands)).reshape(
-        rows * _STEP, cols * _STEP, bands)
+        rows * _STEP, cols * _STEP, bands
+    )
     oy, ox = y0 - (y0 // _STEP) * _STEP, x0 - (x0 // _STEP) * _STEP
     return full[oy : oy + y1 - y0, ox : ox + x1 - x0]
+
+
+@functools.lru_cache(maxsize=4)
+def _textures(seed: int, width: int, height: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The grain texture and the coarse grids of the slow fields of one mural (read-only)."""
+    rng = np.random.default_rng([seed, 7919])
+    grain = _tileable_noise(rng, _TEXTURE_PERIOD, 0.7)
+    grain += _tileable_noise(rng, _TEXTURE_PERIOD, 6.0) * np.float32(0.8)
+    grain *= np.float32(5.0)
+    grids = [
+        rng.random((height // cell + 2, width // cell + 2)).astype(np.float32)
+        for cell in _LOWFREQ_CELLS
+    ]
+    for array in (grain, *grids):
+        array.flags.writeable = False
+    return grain, grids
 
 
 class MuralRenderer:
@@ -88,14 +109,7 @@ class MuralRenderer:
         for i, p in enumerate(paints):
             for b in range(max(0, p.y // BUCKET), min(last, (p.y + p.h - 1) // BUCKET) + 1):
                 self._buckets.setdefault(b, []).append(i)
-        rng = np.random.default_rng([spec.seed, 7919])
-        grain = _tileable_noise(rng, _TEXTURE_PERIOD, 0.7)
-        grain += _tileable_noise(rng, _TEXTURE_PERIOD, 6.0) * np.float32(0.8)
-        self._grain = grain * np.float32(5.0)
-        self._grids = [
-            rng.random((spec.height // cell + 2, spec.width // cell + 2)).astype(np.float32)
-            for cell in _LOWFREQ_CELLS
-        ]
+        self._grain, self._grids = _textures(spec.seed, spec.width, spec.height)
         self._cache: dict[int, np.ndarray] = {}
 
     def patch(self, index: int) -> np.ndarray:
@@ -123,8 +137,12 @@ class MuralRenderer:
         if not any(found):
             return np.zeros(0, np.int64)
         idx = np.unique(np.concatenate([np.asarray(f, np.int64) for f in found]))
-        hit = (self._x0[idx] < x1) & (self._x1[idx] > x0) & (self._y0[idx] < y1) & (
-            self._y1[idx] > y0)
+        hit = (
+            (self._x0[idx] < x1)
+            & (self._x1[idx] > x0)
+            & (self._y0[idx] < y1)
+            & (self._y1[idx] > y0)
+        )
         return idx[hit]
 
     def _composite(self, img: np.ndarray, index: int, x0: int, y0: int) -> None:
@@ -173,7 +191,8 @@ class MuralRenderer:
         xs = np.arange(x0 // _STEP, (x1 - 1) // _STEP + 1) * _STEP + _STEP // 2
         tone = _lowfreq(self._grids[0], _LOWFREQ_CELLS[0], xs, ys)
         fade = _lowfreq(self._grids[1], _LOWFREQ_CELLS[1], xs, ys) * np.float32(
-            self.spec.fading * 1.6)
+            self.spec.fading * 1.6
+        )
         stain = _lowfreq(self._grids[2], _LOWFREQ_CELLS[2], xs, ys)
         stain = np.clip((stain - np.float32(0.8)) * np.float32(self.spec.staining), 0, 0.6)
         light = np.float32(0.92) + np.float32(0.16) * tone

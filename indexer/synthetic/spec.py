@@ -2,6 +2,7 @@
 
 A MuralSpec is everything the renderer needs; equal specs render identical pixels.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

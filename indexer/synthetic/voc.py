@@ -2,6 +2,7 @@
 
 VOC boxes are 1-based and inclusive: a 0-based box x, w becomes xmin = x + 1, xmax = x + w.
 """
+
 from __future__ import annotations
 
 import os
@@ -59,8 +60,17 @@ def read_voc(path: str | os.PathLike) -> list[Instance]:
     out = []
     for obj in root.iter("object"):
         box = obj.find("bndbox")
-        xmin, ymin, xmax, ymax = (int(float(box.findtext(k))) for k in ("xmin", "ymin", "xmax",
-                                                                          "ymax"))
-        out.append(Instance(obj.findtext("name"), xmin - 1, ymin - 1, xmax - xmin + 1,
-                            ymax - ymin + 1, obj.findtext("truncated", "0").strip() == "1"))
+        xmin, ymin, xmax, ymax = (
+            int(float(box.findtext(k))) for k in ("xmin", "ymin", "xmax", "ymax")
+        )
+        out.append(
+            Instance(
+                obj.findtext("name"),
+                xmin - 1,
+                ymin - 1,
+                xmax - xmin + 1,
+                ymax - ymin + 1,
+                obj.findtext("truncated", "0").strip() == "1",
+            )
+        )
     return out

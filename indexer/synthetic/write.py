@@ -2,6 +2,7 @@
 
 The BigTIFF is streamed tile by tile, so a gigapixel mural never sits in memory.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,12 @@ def iter_strips(spec: MuralSpec, progress: Progress | None = None) -> Iterator[n
     renderer = MuralRenderer(spec)
     for y0, y1 in _rows(spec, progress, "render"):
         renderer.forget_above(y0)
-        yield np.hstack([renderer.region(x0, y0, min(spec.width, x0 + REGION_WIDTH), y1)
-                         for x0 in range(0, spec.width, REGION_WIDTH)])
+        yield np.hstack(
+            [
+                renderer.region(x0, y0, min(spec.width, x0 + REGION_WIDTH), y1)
+                for x0 in range(0, spec.width, REGION_WIDTH)
+            ]
+        )
 
 
 def iter_tiles(spec: MuralSpec, progress: Progress | None = None) -> Iterator[np.ndarray]:
@@ -102,8 +107,9 @@ def _write_jpeg(spec: MuralSpec, path: Path, progress: Progress | None) -> None:
         image.jpegsave(str(path), Q=JPEG_QUALITY, strip=True)
 
 
-def write_mural_image(spec: MuralSpec, path: str | os.PathLike, tiff: bool = False,
-                      progress: Progress | None = None) -> None:
+def write_mural_image(
+    spec: MuralSpec, path: str | os.PathLike, tiff: bool = False, progress: Progress | None = None
+) -> None:
     """Render the mural to `path`: a JPEG, or with tiff a JPEG-tiled BigTIFF (streamed)."""
     path = Path(path)
     part = path.with_name(f".{path.name}.part")
@@ -117,9 +123,16 @@ def write_mural_image(spec: MuralSpec, path: str | os.PathLike, tiff: bool = Fal
         part.unlink(missing_ok=True)
 
 
-def make_demo_murals(outdir: str | os.PathLike, count: int, width: int, height: int, seed: int,
-                     tiff: bool = False, progress: Progress | None = None,
-                     scale: float = 1.0) -> list[dict]:
+def make_demo_murals(
+    outdir: str | os.PathLike,
+    count: int,
+    width: int,
+    height: int,
+    seed: int,
+    tiff: bool = False,
+    progress: Progress | None = None,
+    scale: float = 1.0,
+) -> list[dict]:
     """Write `count` murals with VOC labels and metadata.json to outdir; return the records."""
     if count < 1:
         raise ValueError(f"count must be at least 1, not {count}")

@@ -37,6 +37,7 @@
     tileSources: config.infoUrl,
     showNavigator: true,
     navigatorPosition: "BOTTOM_RIGHT",
+    drawer: "canvas",
     autoHideControls: false,
     showRotationControl: false,
     showFlipControl: false,

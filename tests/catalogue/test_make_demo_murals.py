@@ -1,6 +1,7 @@
 """Tests of `manage.py make_demo_murals`: files, metadata, determinism, --tiff, --json,
 and one-line errors with exit status 2.
 """
+
 from __future__ import annotations
 
 import io
@@ -17,8 +18,18 @@ from django.core.management import call_command
 from indexer.synthetic import CATEGORIES, PERIODS, SITES, read_voc
 
 REPO = Path(__file__).resolve().parents[2]
-RECORD_KEYS = {"file", "annotation", "site", "cave", "wall", "period", "title", "width", "height",
-               "seed"}
+RECORD_KEYS = {
+    "file",
+    "annotation",
+    "site",
+    "cave",
+    "wall",
+    "period",
+    "title",
+    "width",
+    "height",
+    "seed",
+}
 
 
 def _make(outdir: Path, *args: str) -> str:
@@ -28,8 +39,13 @@ def _make(outdir: Path, *args: str) -> str:
 
 
 def _manage(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", "make_demo_murals", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", "make_demo_murals", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_it_writes_images_voc_labels_and_metadata(tmp_path):
@@ -63,7 +79,8 @@ def test_it_writes_the_same_files_for_the_same_seed(tmp_path):
     first = cv2.imread(str(tmp_path / "a" / "mural-001.jpg"))
     assert np.array_equal(first, cv2.imread(str(tmp_path / "b" / "mural-001.jpg")))
     assert (tmp_path / "a" / "mural-000.xml").read_bytes() != (
-        tmp_path / "c" / "mural-000.xml").read_bytes()
+        tmp_path / "c" / "mural-000.xml"
+    ).read_bytes()
 
 
 def test_it_writes_a_tiled_bigtiff_with_the_tiff_flag(tmp_path):

@@ -2,6 +2,7 @@
 
 Writes procedural murals with exact Pascal VOC labels and metadata.json; bad input exits 2.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,15 +34,19 @@ def _one_line_error(parser: CommandParser, message: str) -> None:
 def parse_size(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text or "")
     if not match:
-        raise CommandError(f"--size must look like 4096x3072 (WIDTHxHEIGHT), not {text!r}",
-                           returncode=2)
+        raise CommandError(
+            f"--size must look like 4096x3072 (WIDTHxHEIGHT), not {text!r}", returncode=2
+        )
     width, height = int(match[1]), int(match[2])
     if min(width, height) < MIN_SIDE:
-        raise CommandError(f"--size {width}x{height} is too small: each side needs at least "
-                           f"{MIN_SIDE} px", returncode=2)
+        raise CommandError(
+            f"--size {width}x{height} is too small: each side needs at least {MIN_SIDE} px",
+            returncode=2,
+        )
     if max(width, height) > MAX_SIDE:
-        raise CommandError(f"--size {width}x{height} is too large: at most {MAX_SIDE} px a side",
-                           returncode=2)
+        raise CommandError(
+            f"--size {width}x{height} is too large: at most {MAX_SIDE} px a side", returncode=2
+        )
     return width, height
 
 
@@ -59,37 +64,48 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, default=4, help="number of murals (default 4)")
         parser.add_argument("--size", default="4096x3072", help="WIDTHxHEIGHT (default 4096x3072)")
         parser.add_argument("--seed", type=int, default=0, help="seed; same seed, same murals")
-        parser.add_argument("--scale", type=float, default=1.0,
-                            help="figure scale: 1 gives figures of about 40-500 px")
-        parser.add_argument("--tiff", action="store_true",
-                            help="write tiled BigTIFF (streamed, for gigapixel murals)")
+        parser.add_argument(
+            "--scale",
+            type=float,
+            default=1.0,
+            help="figure scale: 1 gives figures of about 40-500 px",
+        )
+        parser.add_argument(
+            "--tiff",
+            action="store_true",
+            help="write tiled BigTIFF (streamed, for gigapixel murals)",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object last")
 
     def handle(self, *args, **options) -> None:
         width, height = parse_size(options["size"])
         count, seed, scale = options["count"], options["seed"], options["scale"]
         if count < 1 or count > MAX_COUNT:
-            raise CommandError(f"--count must be between 1 and {MAX_COUNT}, not {count}",
-                               returncode=2)
+            raise CommandError(
+                f"--count must be between 1 and {MAX_COUNT}, not {count}", returncode=2
+            )
         if seed < 0:
             raise CommandError(f"--seed must be zero or positive, not {seed}", returncode=2)
         if not 0.05 <= scale <= 20:
             raise CommandError(f"--scale must be between 0.05 and 20, not {scale}", returncode=2)
         if not options["tiff"] and max(width, height) > JPEG_MAX_SIDE:
-            raise CommandError(f"JPEG allows at most {JPEG_MAX_SIDE} px a side; use --tiff",
-                               returncode=2)
+            raise CommandError(
+                f"JPEG allows at most {JPEG_MAX_SIDE} px a side; use --tiff", returncode=2
+            )
         outdir = Path(options["outdir"]).expanduser()
         if outdir.exists() and not outdir.is_dir():
             raise CommandError(f"OUTDIR {outdir} exists and is not a folder", returncode=2)
         try:
             outdir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise CommandError(f"cannot create OUTDIR {outdir}: {exc.strerror}",
-                               returncode=2) from exc
+            raise CommandError(
+                f"cannot create OUTDIR {outdir}: {exc.strerror}", returncode=2
+            ) from exc
         quiet = options["verbosity"] == 0
         progress = partial(tqdm, file=sys.stderr, disable=True if quiet else None)
-        records = make_demo_murals(outdir, count, width, height, seed, tiff=options["tiff"],
-                                   progress=progress, scale=scale)
+        records = make_demo_murals(
+            outdir, count, width, height, seed, tiff=options["tiff"], progress=progress, scale=scale
+        )
         per_category = Counter({c: 0 for c in CATEGORIES})
         for record in records:
             per_category.update(i.category for i in read_voc(outdir / record["annotation"]))
@@ -100,9 +116,13 @@ class Command(BaseCommand):
         else:
             self.stdout.write(str(outdir))
         if options["json"]:
-            self.stdout.write(json.dumps({
-                "outdir": str(outdir),
-                "images": [str(outdir / r["file"]) for r in records],
-                "instances": total,
-                "per_category": dict(per_category),
-            }))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "outdir": str(outdir),
+                        "images": [str(outdir / r["file"]) for r in records],
+                        "instances": total,
+                        "per_category": dict(per_category),
+                    }
+                )
+            )
