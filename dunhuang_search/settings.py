@@ -124,7 +124,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = envstr("STATIC_ROOT") or None  # only for collectstatic deployments
 # WhiteNoise serves static files in every mode (runserver with DEBUG off, gunicorn) straight
 # from the app and project folders, without a collectstatic step.
 WHITENOISE_USE_FINDERS = True

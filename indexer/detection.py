@@ -1,14 +1,16 @@
-"""Object detection on mural tiles: an offline ultralytics YOLO wrapper, batched, on torch|openvino|onnx.
+"""Object detection on mural tiles: an offline ultralytics YOLO wrapper, torch|openvino|onnx.
 
-OpenVINO and ONNX models are exported once from the .pt and cached (atomically) per weights hash.
+Tiles go through in batches; OpenVINO and ONNX models are exported once and cached atomically.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,10 @@ DETECT_TASK = "detect"
 # short last batch with zero images (and drops their outputs), and static shapes are what
 # OpenVINO and ONNX Runtime optimise best on CPU.
 EXPORT_DYNAMIC = False
+MIN_BOX_SIDE = 1.0  # px; boxes clipped to the tile thinner than this are dropped
+# OpenVINO's CPU plugin computes in bfloat16 where the CPU has it (AVX512-BF16, AMX), which moves
+# boxes and scores far more than the runtime-parity tolerance allows; f32 keeps it with torch.
+OPENVINO_PRECISION = "f32"
 
 
 class DetectorError(ValueError):
@@ -29,7 +35,7 @@ class DetectorError(ValueError):
 
 @dataclass(frozen=True)
 class TileBoxes:
-    """Detections in one tile, in that tile's own pixel coordinates."""
+    """Detections in one tile, in its own pixel coordinates, clipped to it, best score first."""
 
     boxes: np.ndarray  # (N, 4) float32 x1, y1, x2, y2
     scores: np.ndarray  # (N,) float32
@@ -55,7 +61,7 @@ def offline_ultralytics() -> Any:
 
     utils.ONLINE = checks.ONLINE = events.ONLINE = False
     utils.AUTOINSTALL = checks.AUTOINSTALL = False
-    events.events.enabled = False  # usage analytics (SETTINGS["sync"]) stay off whatever the settings
+    events.events.enabled = False  # no usage analytics, whatever SETTINGS["sync"] says
     return YOLO
 
 
@@ -119,7 +125,12 @@ def load_checkpoint(weights: Path) -> Any:
         if weights.exists():
             raise DetectorError(f"{weights} is not a readable ultralytics checkpoint: not a file")
         raise DetectorError(
-            f"detector weights not found: {weights}; set DETECTOR_WEIGHTS or pass --weights"
+            f"detector weights not found: {weights}; set DETECTOR_WEIGHTS"
+            " or train one with manage.py train_detector"
+        )
+    if weights.suffix != ".pt":  # ultralytics would build an untrained model from a .yaml
+        raise DetectorError(
+            f"{weights} is not a readable ultralytics checkpoint: expected a .pt file"
         )
     try:
         model = yolo(str(weights))
@@ -130,10 +141,12 @@ def load_checkpoint(weights: Path) -> Any:
             f"{weights} is not a readable ultralytics checkpoint: {_one_line(error)}"
         ) from error
     if not isinstance(names, dict) or not names:
-        raise DetectorError(f"{weights} is not a readable ultralytics checkpoint: it has no classes")
+        raise DetectorError(f"{weights} is not a readable ultralytics checkpoint: no class names")
     if task != DETECT_TASK:
         article = "an" if str(task)[:1] in "aeiou" else "a"
-        raise DetectorError(f"{weights} is {article} {task} model; the indexer needs a detect model")
+        raise DetectorError(
+            f"{weights} is {article} {task} model; the indexer needs a detect model"
+        )
     return model
 
 
@@ -150,6 +163,7 @@ def export_model(weights: Path, runtime: str, imgsz: int, batch: int, cache_dir:
     yolo = offline_ultralytics()
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned_exports(cache_dir, target.name)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=cache_dir))
     except OSError as error:
         raise DetectorError(
@@ -181,6 +195,35 @@ def export_model(weights: Path, runtime: str, imgsz: int, batch: int, cache_dir:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return artifact
+
+
+def _remove_abandoned_exports(cache_dir: Path, name: str, age_s: float = 3600) -> None:
+    """Staging folders of exports killed more than an hour ago (live ones are seconds old)."""
+    for staging in cache_dir.glob(f".{name}-*"):
+        with contextlib.suppress(OSError):
+            if time.time() - staging.stat().st_mtime > age_s:
+                shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _openvino_precision(precision: str | None) -> Iterator[None]:
+    """While ultralytics compiles an OpenVINO model, its ov.Core() computes in `precision`."""
+    if precision is None:
+        yield
+        return
+    import openvino
+
+    class PrecisionCore(openvino.Core):
+        def __init__(self, *args: Any, **kwargs: Any):
+            super().__init__(*args, **kwargs)
+            self.set_property("CPU", {"INFERENCE_PRECISION_HINT": precision})
+
+    original = openvino.Core
+    openvino.Core = PrecisionCore
+    try:
+        yield
+    finally:
+        openvino.Core = original
 
 
 def _as_bgr(tile: np.ndarray) -> np.ndarray:
@@ -218,7 +261,9 @@ class Detector:
         max_det: int = 300,
     ):
         if runtime not in RUNTIMES:
-            raise DetectorError(f"unknown detector runtime {runtime!r}; use torch, openvino or onnx")
+            raise DetectorError(
+                f"unknown detector runtime {runtime!r}; use torch, openvino or onnx"
+            )
         if not isinstance(imgsz, int) or imgsz < 32 or imgsz % 32:
             raise DetectorError(f"imgsz must be a positive multiple of 32, not {imgsz!r}")
         if not 0.0 <= conf <= 1.0 or not 0.0 <= iou <= 1.0:
@@ -250,9 +295,12 @@ class Detector:
             )
             try:
                 self._model = offline_ultralytics()(str(artifact), task=DETECT_TASK)
+                with _openvino_precision(OPENVINO_PRECISION if runtime == "openvino" else None):
+                    self.detect([np.zeros((32, 32, 3), dtype=np.uint8)])  # loads the backend now
             except Exception as error:
                 raise DetectorError(
-                    f"cannot load the {runtime} export {artifact}: {_one_line(error)}"
+                    f"cannot load the {runtime} export {artifact} ({_one_line(error)});"
+                    f" delete {artifact.parent} to export it again"
                 ) from error
 
     @property
@@ -263,7 +311,7 @@ class Detector:
         return self.weights.parent / ".exports" / self.sha256[:12]
 
     def spec(self) -> dict[str, Any]:
-        """Constructor kwargs (plain values) that rebuild an equal Detector, e.g. in a Ray worker."""
+        """Constructor kwargs (plain values) that rebuild this Detector, e.g. in a Ray worker."""
         return {
             "weights": str(self.weights),
             "runtime": self.runtime,
@@ -313,8 +361,10 @@ def _tile_boxes(prediction: Any, width: int, height: int) -> TileBoxes:
     xyxy = boxes.xyxy.cpu().numpy().astype(np.float32).reshape(-1, 4)
     np.clip(xyxy[:, 0::2], 0, width, out=xyxy[:, 0::2])
     np.clip(xyxy[:, 1::2], 0, height, out=xyxy[:, 1::2])
+    # boxes predicted in the letterbox padding collapse to a line on the tile's edge
+    keep = ((xyxy[:, 2] - xyxy[:, 0]) >= MIN_BOX_SIDE) & ((xyxy[:, 3] - xyxy[:, 1]) >= MIN_BOX_SIDE)
     return TileBoxes(
-        boxes=xyxy,
-        scores=boxes.conf.cpu().numpy().astype(np.float32).reshape(-1),
-        labels=boxes.cls.cpu().numpy().astype(np.int64).reshape(-1),
+        boxes=xyxy[keep],
+        scores=boxes.conf.cpu().numpy().astype(np.float32).reshape(-1)[keep],
+        labels=boxes.cls.cpu().numpy().astype(np.int64).reshape(-1)[keep],
     )

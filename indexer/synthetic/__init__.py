@@ -11,8 +11,12 @@ from .spec import CATEGORIES, PERIODS, SITES, WALLS, Instance, MuralSpec, Paint,
 from .voc import read_voc, voc_xml, write_voc
 from .write import image_seed, iter_tiles, make_demo_murals, write_mural_image
 
+# Bump when the pixels or labels made for a given seed change (keys caches of trained models).
+GENERATOR_VERSION = 2
+
 __all__ = [
     "CATEGORIES",
+    "GENERATOR_VERSION",
     "PERIODS",
     "SITES",
     "WALLS",

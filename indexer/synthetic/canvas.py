@@ -5,6 +5,7 @@ Shapes take float pixel coordinates (4 bits of sub-pixel precision); curves are 
 
 from __future__ import annotations
 
+import functools
 import math
 
 import cv2
@@ -72,20 +73,21 @@ class Canvas:
         """Uneven brushwork: darken the painted colours by a smooth random field."""
         h, w = self.height, self.width
         small = rng.random((max(2, h // grain), max(2, w // grain))).astype(np.float32)
+        small = (255 * (1 - strength * small)).astype(np.uint8)
         field = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-        factor = 1.0 - strength * field
-        rgb = self.pixels[..., :3].astype(np.float32) * factor[..., None]
-        self.pixels[..., :3] = np.clip(rgb, 0, 255).astype(np.uint8)
+        factor = cv2.merge([field, field, field, np.full_like(field, 255)])
+        self.pixels = cv2.multiply(self.pixels, factor, scale=1 / 255)
 
     def fade(self, opacity: float) -> None:
         """Worn pigment: scale the whole patch towards transparent."""
         if opacity < 1.0:
-            self.pixels[:] = (self.pixels.astype(np.float32) * opacity).astype(np.uint8)
+            self.pixels = cv2.convertScaleAbs(self.pixels, alpha=opacity)
 
     def finish(self, flip: bool = False) -> np.ndarray:
         """The patch with faint fringes dropped, mirrored left-right when `flip`."""
-        self.pixels[self.pixels[..., 3] < MIN_ALPHA] = 0
-        return np.ascontiguousarray(self.pixels[:, ::-1]) if flip else self.pixels
+        _, keep = cv2.threshold(self.pixels[..., 3], MIN_ALPHA - 1, 255, cv2.THRESH_BINARY)
+        pixels = cv2.bitwise_and(self.pixels, self.pixels, mask=keep)
+        return cv2.flip(pixels, 1) if flip else pixels
 
 
 def alpha_box(patch: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -103,28 +105,36 @@ class Frame:
 
     def __init__(self, scale: float, origin: tuple[float, float], angle: float = 0.0):
         self.scale = scale
-        self.origin = np.asarray(origin, np.float64)
+        self.ox, self.oy = float(origin[0]), float(origin[1])
         rad = math.radians(angle)
-        self.rot = np.array([[math.cos(rad), -math.sin(rad)], [math.sin(rad), math.cos(rad)]])
+        self.cos, self.sin = math.cos(rad) * scale, math.sin(rad) * scale
 
     def __call__(self, points) -> np.ndarray:
         pts = np.asarray(points, np.float64).reshape(-1, 2)
-        return pts @ self.rot.T * self.scale + self.origin
+        x, y = pts[:, 0], pts[:, 1]
+        return np.stack(
+            [x * self.cos - y * self.sin + self.ox, x * self.sin + y * self.cos + self.oy], axis=1
+        )
 
     def length(self, units: float) -> float:
         return units * self.scale
 
 
+@functools.lru_cache(maxsize=512)
+def _unit_arc(n: int, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
+    t = np.radians(np.linspace(start, end, n, endpoint=(end - start) < 360.0))
+    return np.cos(t), np.sin(t)
+
+
 def ellipse_points(centre, axes, angle: float = 0.0, start=0.0, end=360.0) -> np.ndarray:
     ax, ay = float(axes[0]), float(axes[1])
     n = int(min(96, max(12, (ax + ay) * 0.9)))
-    t = np.radians(np.linspace(start, end, n, endpoint=(end - start) < 360.0))
-    pts = np.stack([ax * np.cos(t), ay * np.sin(t)], axis=1)
+    cos, sin = _unit_arc(n, float(start), float(end))
+    x, y = ax * cos, ay * sin
     if angle:
-        rad = math.radians(angle)
-        rot = np.array([[math.cos(rad), -math.sin(rad)], [math.sin(rad), math.cos(rad)]])
-        pts = pts @ rot.T
-    return pts + np.asarray(centre, np.float64)
+        c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        x, y = x * c - y * s, x * s + y * c
+    return np.stack([x + float(centre[0]), y + float(centre[1])], axis=1)
 
 
 def spline(points, per_segment: int = 12) -> np.ndarray:
@@ -162,3 +172,18 @@ def band_outline(centreline, widths) -> np.ndarray:
     left = c + n * (w[:, None] / 2)
     right = c - n * (w[:, None] / 2)
     return np.vstack([left, right[::-1]])
+
+
+def line_width(size: float, per: float = 90.0) -> float:
+    """Ink outline width for a motif of `size` px (one pixel at least)."""
+    return max(1.0, size / per)
+
+
+def pointed_ellipse(centre, axes, point: float) -> np.ndarray:
+    """An ellipse whose upper half rises to a point (mandorlas, petals)."""
+    pts = ellipse_points((0, 0), axes)
+    up = pts[:, 1] < 0
+    k = -pts[up, 1] / axes[1]
+    pts[up, 1] *= 1 + point * k**2
+    pts[up, 0] *= 1 - 0.35 * point * k**3
+    return pts + np.asarray(centre, np.float64)

@@ -1,4 +1,4 @@
-"""Motifs of the Buddhist labelled categories: seated Buddhas, cartouches, donors, apsaras.
+"""Figure motifs of the Buddhist categories: seated Buddhas, donors and flying apsaras.
 
 Each draws one instance on its own canvas from a seeded generator and returns the RGBA patch.
 """
@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .canvas import Canvas, Frame, ellipse_points, spline
+from .canvas import Canvas, Frame, ellipse_points, line_width, pointed_ellipse, spline
 from .palette import (
     BLACK,
     CINNABAR,
@@ -25,20 +25,6 @@ from .palette import (
 )
 
 
-def _line(size: float, per: float = 90.0) -> float:
-    return max(1.0, size / per)
-
-
-def _pointed_ellipse(centre, axes, point: float) -> np.ndarray:
-    """An ellipse whose upper half rises to a point (mandorlas, petals)."""
-    pts = ellipse_points((0, 0), axes)
-    up = pts[:, 1] < 0
-    k = -pts[up, 1] / axes[1]
-    pts[up, 1] *= 1 + point * k**2
-    pts[up, 0] *= 1 - 0.35 * point * k**3
-    return pts + np.asarray(centre, np.float64)
-
-
 def draw_seated_buddha(rng: np.random.Generator, size: float, params: dict) -> np.ndarray:
     """One small Buddha of a thousand-Buddha grid: lotus seat, robe, halo and mandorla."""
     pal = palette_for(params["period"])
@@ -48,15 +34,15 @@ def draw_seated_buddha(rng: np.random.Generator, size: float, params: dict) -> n
     skin = params.get("skin") or pick(rng, pal.skins, 6)
     canvas = Canvas(int(size * 0.92) + 6, int(size * 1.08) + 6)
     f = Frame(size, (canvas.width / 2, 3 + size * 0.06))
-    ink, lw = INK, _line(size, 70)
+    ink, lw = INK, line_width(size, 70)
     if rng.random() < 0.25:  # canopy over the halo
         canopy = [(-0.22, 0.02), (0.22, 0.02), (0.28, 0.07), (-0.28, 0.07)]
         canvas.shape(f(canopy), vary(rng, scheme[2], 8), ink, lw)
         for x in np.linspace(-0.24, 0.24, 5):
             canvas.stroke(f([(x, 0.07), (x, 0.11)]), scheme[4], lw)
-    canvas.shape(f(_pointed_ellipse((0, 0.56), (0.36, 0.4), 0.35)), scheme[0], ink, lw)
+    canvas.shape(f(pointed_ellipse((0, 0.56), (0.36, 0.4), 0.35)), scheme[0], ink, lw)
     if rng.random() < 0.8:
-        canvas.shape(f(_pointed_ellipse((0, 0.58), (0.29, 0.33), 0.3)), scheme[1], ink, lw)
+        canvas.shape(f(pointed_ellipse((0, 0.58), (0.29, 0.33), 0.3)), scheme[1], ink, lw)
     for k in range(int(rng.integers(0, 9))):  # flame rays of the mandorla
         a = math.radians(200 + k * 17.5)
         canvas.stroke(
@@ -85,7 +71,7 @@ def draw_seated_buddha(rng: np.random.Generator, size: float, params: dict) -> n
     petals = int(rng.integers(5, 8))
     seat = pick(rng, (PINK, WHITE, CREAM, scheme[1]), 8)
     for x in np.linspace(-0.3, 0.3, petals):
-        canvas.shape(f(_pointed_ellipse((x, 0.955), (0.055, 0.045), 0.6)), seat, CINNABAR, lw)
+        canvas.shape(f(pointed_ellipse((x, 0.955), (0.055, 0.045), 0.6)), seat, CINNABAR, lw)
     hair = pick(rng, (BLACK, (40, 52, 90)), 6)
     canvas.ellipse(f([(0, 0.35)])[0], (f.length(0.035), f.length(0.03)), skin)  # neck
     canvas.ellipse(f([(0, 0.22)])[0], (f.length(0.075), f.length(0.055)), hair, ink, lw)
@@ -105,98 +91,13 @@ def draw_seated_buddha(rng: np.random.Generator, size: float, params: dict) -> n
     return canvas.finish()
 
 
-_STROKES = (
-    ((0.15, 0.25), (0.85, 0.22)),
-    ((0.12, 0.5), (0.88, 0.48)),
-    ((0.15, 0.8), (0.85, 0.8)),
-    ((0.5, 0.08), (0.5, 0.92)),
-    ((0.3, 0.2), (0.3, 0.85)),
-    ((0.7, 0.2), (0.7, 0.85)),
-    ((0.55, 0.35), (0.12, 0.9)),
-    ((0.45, 0.4), (0.9, 0.9)),
-    ((0.45, 0.05), (0.55, 0.18)),
-    ((0.2, 0.3), (0.8, 0.3), (0.8, 0.75), (0.2, 0.75)),
-)
-
-
-def _glyph(canvas: Canvas, rng, x: float, y: float, g: float, ink: Colour) -> None:
-    """A brush-written character: a few strokes from a small repertoire."""
-    width = max(1.0, g * rng.uniform(0.07, 0.12))
-    for k in rng.choice(len(_STROKES), int(rng.integers(3, 7)), replace=False):
-        pts = np.asarray(_STROKES[k], np.float64) + rng.uniform(-0.06, 0.06, (len(_STROKES[k]), 2))
-        canvas.stroke(pts * g + (x, y), ink, width, closed=len(pts) == 4 and rng.random() < 0.7)
-
-
-def draw_cartouche(rng: np.random.Generator, size: float, params: dict) -> np.ndarray:
-    """A light inscription panel with a border and columns of glyphs (榜题).
-
-    size is the long side; params aspect (long/short, >= 1) and vertical choose the shape.
-    """
-    pal = palette_for(params["period"])
-    aspect = params.get("aspect", 3.0)
-    vertical = params.get("vertical", True)
-    long_side, short = size, max(8.0, size / aspect)
-    w, h = (short, long_side) if vertical else (long_side, short)
-    cap = params.get("cap", False) and vertical
-    capped = short * 0.35 if cap else 0.0
-    canvas = Canvas(int(w + short * 0.3) + 6, int(h + 2 * capped) + 6)
-    x0, y0 = (canvas.width - w) / 2, 3 + capped
-    ground = params.get("ground") or pick(rng, pal.cartouches, 8)
-    border = params.get("border") or pick(rng, (CINNABAR, INK, pal.accents[0], (150, 60, 40)), 8)
-    lw = max(1.0, short / 28)
-    rect = [(x0, y0), (x0 + w, y0), (x0 + w, y0 + h), (x0, y0 + h)]
-    if cap:
-        cx = x0 + w / 2
-        canvas.shape(
-            [(cx - w * 0.65, y0), (cx, y0 - capped), (cx + w * 0.65, y0)],
-            vary(rng, pal.accents[1], 8),
-            INK,
-            lw,
-        )
-        for k in (-1, 0, 1):
-            petal = _pointed_ellipse(
-                (cx + k * w * 0.35, y0 + h + capped * 0.2), (w * 0.22, capped * 0.8), -0.5
-            )
-            canvas.shape(petal, vary(rng, PINK, 10), CINNABAR, lw)
-    canvas.shape(rect, ground, border, lw * rng.uniform(1.0, 2.2))
-    if rng.random() < 0.5:
-        inset = lw * 3
-        canvas.stroke(
-            [
-                (x0 + inset, y0 + inset),
-                (x0 + w - inset, y0 + inset),
-                (x0 + w - inset, y0 + h - inset),
-                (x0 + inset, y0 + h - inset),
-            ],
-            border,
-            max(1.0, lw * 0.6),
-            closed=True,
-        )
-    cols = params.get("columns") or max(1, min(6, int(round(w / max(6.0, h / 9)))))
-    g = min(w / (cols * 1.35), h / 3)
-    if g >= 4:
-        ink = mix(INK, ground, float(rng.uniform(0.0, 0.45)))
-        gap = (w - cols * g) / (cols + 1)
-        rows = int((h - g * 0.6) // (g * 1.12))
-        for c in range(cols):
-            gx = x0 + w - (c + 1) * (gap + g)  # Chinese columns run right to left
-            used = rows if rng.random() < 0.5 else int(rng.integers(max(1, rows // 3), rows + 1))
-            for r in range(used):
-                if rng.random() < 0.1:  # flaked-off character
-                    continue
-                _glyph(canvas, rng, gx, y0 + g * 0.4 + r * g * 1.12, g, ink)
-    canvas.mottle(rng, 0.1)
-    canvas.fade(float(rng.uniform(0.85, 1.0)))
-    return canvas.finish()
-
-
 def draw_donor(rng: np.random.Generator, size: float, params: dict) -> np.ndarray:
     """A standing donor in profile, hands joined, robe trailing (供养人); size is the height."""
     pal = palette_for(params["period"])
     kind = params.get("kind", "official")
     canvas = Canvas(int(size * 0.8) + 8, int(size * 1.08) + 8)
     f = Frame(size, (size * 0.3 + 4, 4 + size * 0.07))
-    ink, lw = INK, _line(size, 110)
+    ink, lw = INK, line_width(size, 110)
     robe = params.get("robe") or pick(rng, pal.robes, 12)
     sleeve = mix(robe, pick(rng, pal.robes, 12), float(rng.choice([0.0, 0.3, 1.0])))
     skin = pick(rng, pal.skins, 6)
@@ -253,15 +154,23 @@ def draw_donor(rng: np.random.Generator, size: float, params: dict) -> np.ndarra
         )
     else:
         canvas.stroke(f([(0.02, 0.4), (0.3, 0.41)]), ink, lw * 1.5)  # belt
-    if kind == "monk":  # kasaya drape and patchwork seams
-        canvas.shape(
-            f([(0.2, 0.17), (0.3, 0.4), (0.31, 0.65), (0.05, 0.7), (0.0, 0.45)]),
-            pick(rng, (CINNABAR, (150, 70, 50), (120, 80, 50)), 8),
-            ink,
-            lw,
-        )
-        for y in (0.5, 0.6):
-            canvas.stroke(f([(0.02, y), (0.3, y - 0.02)]), ink, lw * 0.7)
+    if kind == "monk":  # kasaya draped from the far shoulder, with patchwork seams
+        kasaya = pick(rng, (CINNABAR, (150, 70, 50), (120, 80, 50), (170, 120, 60)), 8)
+        drape = [
+            (0.06, 0.18),
+            (0.16, 0.17),
+            (0.3, 0.42),
+            (0.32, 0.72),
+            (0.1, 0.76),
+            (0.0, 0.6),
+            (0.02, 0.3),
+        ]
+        canvas.shape(f(drape), kasaya, ink, lw)
+        seam = mix(kasaya, ink, 0.5)
+        for x in (0.09, 0.16, 0.23):
+            canvas.stroke(f([(x, 0.42 + x * 0.3), (x + 0.01, 0.73)]), seam, lw * 0.7)
+        for y in (0.55, 0.65):
+            canvas.stroke(f([(0.02, y), (0.31, y)]), seam, lw * 0.7)
     if rng.random() < 0.4:  # dotted rosettes on the robe
         dot = pick(rng, (WHITE, CREAM, CINNABAR), 8)
         for _ in range(int(rng.integers(4, 12))):
@@ -292,7 +201,7 @@ def draw_donor(rng: np.random.Generator, size: float, params: dict) -> np.ndarra
     held = params.get("held") or str(rng.choice(["lotus", "censer", "none", "none"]))
     if held == "lotus":
         canvas.stroke(f([(0.43, 0.33), (0.46, 0.22), (0.48, 0.15)]), (70, 110, 70), lw * 1.2)
-        canvas.shape(f(_pointed_ellipse((0.48, 0.12), (0.025, 0.035), 0.8)), PINK, CINNABAR, lw)
+        canvas.shape(f(pointed_ellipse((0.48, 0.12), (0.025, 0.035), 0.8)), PINK, CINNABAR, lw)
     elif held == "censer":
         canvas.stroke(f([(0.42, 0.34), (0.55, 0.31)]), (120, 90, 50), lw * 1.5)
         canvas.ellipse(
@@ -322,9 +231,8 @@ def draw_donor(rng: np.random.Generator, size: float, params: dict) -> np.ndarra
                 p, (f.length(0.015), f.length(0.015)), pick(rng, pal.accents, 10), ink, lw * 0.6
             )
     elif kind == "monk":
-        canvas.ellipse(
-            f([(0.16, 0.07)])[0], (f.length(0.058), f.length(0.035)), (120, 126, 130), ink, lw
-        )
+        scalp = ellipse_points((0.165, 0.1), (0.062, 0.058), 0, 180, 360)
+        canvas.shape(f(scalp), (128, 136, 146), ink, lw)
     else:  # official's black futou with hanging tails
         canvas.ellipse(f([(0.155, 0.05)])[0], (f.length(0.065), f.length(0.04)), BLACK, ink, lw)
         canvas.ellipse(f([(0.14, 0.015)])[0], (f.length(0.03), f.length(0.03)), BLACK)
@@ -371,7 +279,7 @@ def draw_apsara(rng: np.random.Generator, size: float, params: dict) -> np.ndarr
     tilt = params.get("tilt", float(rng.uniform(-30, 15)))
     canvas = Canvas(int(size * 1.35) + 8, int(size * 1.35) + 8)
     f = Frame(body_len, (canvas.width * 0.6, canvas.height / 2), tilt)
-    ink, lw = INK, _line(size, 180)
+    ink, lw = INK, line_width(size, 180)
     skin = pick(rng, pal.skins, 6)
     skirt = pick(rng, pal.robes, 12)
     ribbon_colours = [(pick(rng, pal.accents, 10), pick(rng, pal.accents, 10)) for _ in range(3)]
@@ -409,10 +317,15 @@ def draw_apsara(rng: np.random.Generator, size: float, params: dict) -> np.ndarr
         pick(rng, (WHITE, (200, 160, 70)), 6),
         lw,
     )  # necklace
-    canvas.band(
-        f([(0.3, 0.0), (0.42, 0.09), (0.55, 0.06), (0.66, -0.02)]), f.length(0.04), skin, ink, lw
-    )
-    canvas.band(f([(0.3, -0.05), (0.24, -0.18), (0.35, -0.27)]), f.length(0.035), skin, ink, lw)
+    for arm in (
+        [(0.32, 0.0), (0.45, 0.07), (0.58, 0.05), (0.67, -0.02)],
+        [(0.29, -0.05), (0.2, -0.13), (0.1, -0.2)]
+        if rng.random() < 0.5
+        else [(0.3, -0.05), (0.36, -0.16), (0.46, -0.24)],
+    ):
+        path = spline(arm, 6)
+        canvas.band(f(path), np.linspace(0.05, 0.035, len(path)) * body_len, skin, ink, lw)
+        canvas.ellipse(f([arm[-1]])[0], (f.length(0.028), f.length(0.022)), skin, ink, lw)
     held = rng.integers(3)
     if held == 0:
         canvas.ellipse(f([(0.68, -0.04)])[0], (f.length(0.05), f.length(0.05)), PINK, CINNABAR, lw)

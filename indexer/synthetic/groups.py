@@ -1,152 +1,14 @@
 """Groups of motifs composed inside a panel: thousand-Buddha grids, donor rows, apsara friezes,
-secular scenes and inscription tablets, each with its own clutter.
+inscription tablets and ceiling caissons (secular scenes live in scenes.py).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
-import numpy as np
-
-from .canvas import alpha_box
-from .motifs import MOTIFS, draw_motif
-from .palette import Palette, distinct, palette_for, pick
-from .spec import FIGURES, GROUND, Paint
-
-Box = tuple[float, float, float, float]  # x, y, w, h
-
-
-@dataclass(frozen=True)
-class Sprite:
-    """A labelled motif drawn and trimmed to its painted pixels, not yet placed."""
-
-    motif: str
-    category: str
-    seed: int
-    size: float
-    params: tuple
-    crop: tuple[int, int]
-    w: int
-    h: int
-
-
-def overlap(a: Box, b: Box) -> float:
-    """Intersection over the smaller area (0 when apart, 1 when one holds the other)."""
-    ix = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    iy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    if ix <= 0 or iy <= 0:
-        return 0.0
-    return ix * iy / max(1e-9, min(a[2] * a[3], b[2] * b[3]))
-
-
-class Composer:
-    """Collects the paints of one mural while the group functions place motifs."""
-
-    def __init__(self, rng: np.random.Generator, period: str, scale: float):
-        self.rng = rng
-        self.period = period
-        self.palette: Palette = palette_for(period)
-        self.scale = scale
-        self.paints: list[Paint] = []
-
-    def seed(self) -> int:
-        return int(self.rng.integers(0, 2**31 - 1))
-
-    def size(self, lo: float, hi: float) -> float:
-        """A log-uniform size between lo and hi pixels at scale 1."""
-        return float(math.exp(self.rng.uniform(math.log(lo), math.log(hi)))) * self.scale
-
-    def _params(self, params: dict) -> tuple:
-        return tuple(sorted({"period": self.period, **params}.items()))
-
-    def sprite(self, motif: str, category: str, size: float, **params) -> Sprite | None:
-        seed, frozen = self.seed(), self._params(params)
-        box = alpha_box(draw_motif(motif, seed, size, frozen))
-        if box is None:
-            return None
-        return Sprite(motif, category, seed, size, frozen, (box[0], box[1]), box[2], box[3])
-
-    def place(self, sprite: Sprite, x: float, y: float) -> Box:
-        x, y = int(round(x)), int(round(y))
-        self.paints.append(
-            Paint(
-                sprite.motif,
-                FIGURES,
-                x,
-                y,
-                sprite.w,
-                sprite.h,
-                sprite.seed,
-                sprite.size,
-                sprite.params,
-                sprite.category,
-                sprite.crop,
-            )
-        )
-        return (x, y, sprite.w, sprite.h)
-
-    def ornament(
-        self, motif: str, size: float, cx: float, cy: float, layer: int = GROUND, **params
-    ) -> Box:
-        """Unlabelled clutter (or damage) centred on (cx, cy)."""
-        seed, frozen = self.seed(), self._params(params)
-        w, h = MOTIFS[motif].extent(size, dict(frozen), seed)
-        x, y = int(round(cx - w / 2)), int(round(cy - h / 2))
-        self.paints.append(Paint(motif, layer, x, y, w, h, seed, size, frozen))
-        return (x, y, w, h)
-
-    def band(
-        self,
-        x: float,
-        y: float,
-        length: float,
-        thickness: float,
-        style: str,
-        vertical: bool = False,
-        ground=None,
-    ) -> None:
-        """A border band repeating one unit along its length."""
-        thickness = max(8, int(round(thickness)))
-        unit = max(thickness, int(round(thickness * self.rng.uniform(1.2, 2.5))))
-        params = {"style": style, "repeat": unit, "vertical": vertical}
-        if ground is not None:
-            params["ground"] = ground
-        frozen = self._params(params)
-        w, h = (thickness, int(round(length))) if vertical else (int(round(length)), thickness)
-        uw, uh = MOTIFS["band"].extent(thickness, dict(frozen), 0)
-        self.paints.append(
-            Paint(
-                "band",
-                GROUND,
-                int(round(x)),
-                int(round(y)),
-                w,
-                h,
-                self.seed(),
-                thickness,
-                frozen,
-                repeat="y" if vertical else "x",
-                unit=(uw, uh),
-            )
-        )
-
-    def fitted_cartouche(self, max_w: float, max_h: float, **params) -> Sprite | None:
-        """The largest vertical cartouche (up to a few tries) that fits in max_w x max_h."""
-        aspect = float(min(5.0, max(1.2, max_h / max_w * 1.1)))
-        size = max_h
-        for _ in range(4):
-            s = self.cartouche(size, True, aspect=aspect, **params)
-            if s is None or (s.w <= max_w and s.h <= max_h):
-                return s
-            size *= min(max_w / s.w, max_h / s.h) * 0.97
-        return None
-
-    def cartouche(self, size: float, vertical: bool = True, **params) -> Sprite | None:
-        aspect = params.pop("aspect", float(self.rng.uniform(2.2, 5.0)))
-        return self.sprite(
-            "cartouche", "inscription", size, aspect=aspect, vertical=vertical, **params
-        )
+from .composer import Box, Composer, overlap, scatter
+from .palette import distinct, pick
+from .scenes import secular_scene
 
 
 def _donor_row(
@@ -316,119 +178,6 @@ def apsaras(c: Composer, box: Box) -> None:
                     break
 
 
-def _scatter(c: Composer, sprites: list[Sprite], box: Box, placed: list[Box]) -> None:
-    """Place sprites at random in the box where they barely overlap what is there."""
-    for s in sprites:
-        if s.w > box[2] or s.h > box[3]:
-            continue
-        for _ in range(20):
-            x = box[0] + c.rng.uniform(0, box[2] - s.w)
-            y = box[1] + c.rng.uniform(0, box[3] - s.h)
-            if all(overlap((x, y, s.w, s.h), p) < 0.12 for p in placed):
-                placed.append(c.place(s, x, y))
-                break
-
-
-def _scene_figures(c: Composer, scene: str, size: float, facing: int) -> Sprite | None:
-    rng = c.rng
-    if scene == "hunt":
-        kind = "rider" if rng.random() < 0.65 else "archer"
-        return c.sprite(
-            kind,
-            "non-buddhist-figure",
-            size * rng.uniform(0.85, 1.1),
-            facing=facing,
-            action=str(rng.choice(["bow", "reins"])),
-        )
-    if scene == "procession":
-        kind = str(rng.choice(["rider", "warrior", "rider"]))
-        return c.sprite(
-            kind,
-            "non-buddhist-figure",
-            size * rng.uniform(0.85, 1.05),
-            facing=facing,
-            camel=bool(rng.random() < 0.15),
-            action=str(rng.choice(["banner", "reins"])),
-            gallop=False,
-        )
-    return c.sprite(
-        "labourer",
-        "non-buddhist-figure",
-        size * rng.uniform(0.8, 1.0),
-        facing=1 if rng.random() < 0.5 else -1,
-    )
-
-
-def secular_scene(c: Composer, box: Box) -> None:
-    """A hunt, procession, concert or field work in zones divided by ranges of hills."""
-    rng = c.rng
-    scene = str(rng.choice(["hunt", "procession", "music", "labour"], p=[0.35, 0.3, 0.2, 0.15]))
-    size = min(c.size(100, 340), box[3] * 0.6, box[2] * 0.4)
-    facing = 1 if rng.random() < 0.5 else -1
-    zones = max(1, min(4, int(box[3] // (size * (1.5 if scene == "music" else 1.9)))))
-    zone_h = box[3] / zones
-    placed: list[Box] = []
-    for z in range(zones):
-        zone = (box[0], box[1] + z * zone_h, box[2], zone_h)
-        if scene == "music":
-            _concert(c, zone, size * 0.7, facing, placed)
-            continue
-        if scene in ("hunt", "labour"):
-            hills = size * rng.uniform(0.35, 0.55)
-            x = zone[0] + rng.uniform(-0.5, 0) * hills
-            while x < zone[0] + zone[2]:
-                peaks = int(rng.integers(2, 5))
-                c.ornament(
-                    "mountains",
-                    hills,
-                    x + hills * (0.25 * peaks + 0.25),
-                    zone[1] + zone[3] - hills / 2,
-                    peaks=peaks,
-                )
-                x += hills * (0.5 * peaks + 0.5) * rng.uniform(0.8, 1.6)
-            zone = (zone[0], zone[1], zone[2], zone[3] - hills * 0.6)
-            for _ in range(int(rng.integers(1, 4))):
-                c.ornament(
-                    "tree",
-                    size * rng.uniform(0.5, 0.9),
-                    zone[0] + rng.uniform(0, zone[2]),
-                    zone[1] + rng.uniform(0.3, 0.7) * zone[3],
-                )
-        crowd = int(min(10, max(2, zone[2] * zone[3] / (size * size * 3))) * rng.uniform(0.6, 1))
-        if scene == "hunt":
-            for _ in range(max(1, crowd // 2)):
-                placed.append(
-                    c.ornament(
-                        "animal",
-                        size * rng.uniform(0.4, 0.7),
-                        zone[0] + rng.uniform(0, zone[2]),
-                        zone[1] + rng.uniform(0.3, 0.8) * zone[3],
-                        facing=facing,
-                    )
-                )
-        sprites = [_scene_figures(c, scene, size, facing) for _ in range(crowd)]
-        _scatter(c, [s for s in sprites if s is not None], zone, placed)
-    if rng.random() < 0.6:  # cartouches naming the scene
-        tags = [c.cartouche(size * rng.uniform(0.4, 0.8)) for _ in range(int(rng.integers(1, 4)))]
-        _scatter(c, [t for t in tags if t is not None], box, placed)
-
-
-def _concert(c: Composer, zone: Box, seated: float, facing: int, placed: list[Box]) -> None:
-    """Seated musicians in a row on a long mat."""
-    rng = c.rng
-    mat_y = zone[1] + zone[3] - seated * 0.2
-    c.ornament("mat", zone[2] * 0.9, zone[0] + zone[2] / 2, mat_y, depth=0.04)
-    x = zone[0] + seated * 0.3
-    while True:
-        s = c.sprite(
-            "musician", "non-buddhist-figure", seated * rng.uniform(0.9, 1.1), facing=facing
-        )
-        if s is None or x + s.w > zone[0] + zone[2]:
-            break
-        placed.append(c.place(s, x, mat_y - s.h))
-        x += s.w + seated * rng.uniform(0.1, 0.4)
-
-
 def inscriptions(c: Composer, box: Box) -> None:
     """A dedicatory tablet with lotus base and canopy, donors turned towards it, more tags."""
     rng = c.rng
@@ -462,7 +211,7 @@ def inscriptions(c: Composer, box: Box) -> None:
                     c.place(s, box[0] + box[2] * fx - s.w / 2, box[1] + (above - s.h) / 2)
     else:
         tags = [c.cartouche(size * rng.uniform(0.3, 0.6)) for _ in range(int(rng.integers(1, 5)))]
-        _scatter(c, [t for t in tags if t is not None], box, placed)
+        scatter(c, [t for t in tags if t is not None], box, placed)
     for _ in range(int(rng.integers(1, 4))):
         c.ornament(
             "flowers", size * 0.6, box[0] + rng.uniform(0, box[2]), box[1] + rng.uniform(0, box[3])

@@ -9,12 +9,14 @@ import math
 import numpy as np
 
 from .canvas import alpha_box
-from .groups import GROUPS, Box, Composer, panel_ground
+from .composer import Box, Composer
+from .groups import GROUPS, panel_ground
 from .motifs import draw_motif
 from .palette import pick
 from .spec import DAMAGE, PERIODS, SITES, WALLS, Instance, MuralSpec, Paint, Panel
 
 MAX_IOU = 0.3  # two labelled instances never overlap more than this
+MAX_COVER = 0.5  # nor does one cover more than half of the other
 MIN_VISIBLE = 0.35  # an instance cut by the image border keeps at least this fraction
 BAND_STYLES = ("scroll", "lotus", "pearls", "rhombus", "stripes")
 SITE_CAVES = {"mogao": (1, 735), "yulin": (1, 43), "western-thousand-buddha": (1, 22)}
@@ -78,7 +80,7 @@ def _choose_group(rng, wall: str, row: int, rows: int, early: bool, used: set[st
         if name not in used:
             weights[name] *= 4
     if "lotus" in used:
-        del weights["lotus"]
+        weights.pop("lotus", None)
     names = sorted(weights)
     p = np.array([weights[n] for n in names])
     return names[int(rng.choice(len(names), p=p / p.sum()))]
@@ -126,7 +128,11 @@ def _lay_out_wall(c: Composer, width: int, height: int, wall: str, scale: float)
                 )
             )
             margin = min(x1 - x0, y1 - y0) * rng.uniform(0.02, 0.06)
-            GROUPS[group](c, (x0 + margin, y0 + margin, x1 - x0 - 2 * margin, y1 - y0 - 2 * margin))
+            inner = (x0 + margin, y0 + margin, x1 - x0 - 2 * margin, y1 - y0 - 2 * margin)
+            before = sum(p.category is not None for p in c.paints)
+            GROUPS[group](c, inner)
+            if group != "lotus" and sum(p.category is not None for p in c.paints) == before:
+                GROUPS["thousand-buddha"](c, inner)  # nothing fitted: small Buddhas always do
     return panels, used
 
 
@@ -144,6 +150,12 @@ def _iou(a: Box, b: Box) -> float:
         return 0.0
     inter = ix * iy
     return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def _too_close(a: Box, b: Box) -> bool:
+    """Overlapping too much to both be seen: IoU of 0.3, or half of the smaller one covered."""
+    cover = _intersection(a, b)
+    return _iou(a, b) >= MAX_IOU or cover > MAX_COVER * min(a[2] * a[3], b[2] * b[3])
 
 
 def _clip(p: Paint, width: int, height: int) -> Box:
@@ -178,7 +190,7 @@ def _resolve(paints: list[Paint], width: int, height: int):
             if vis is None or vis[2] * vis[3] < MIN_VISIBLE * p.w * p.h or min(vis[2], vis[3]) < 6:
                 continue
             near = [b for cell in _cells(vis) for b in grid.get(cell, ())]
-            if any(_iou(vis, b) >= MAX_IOU for b in near):
+            if any(_too_close(vis, b) for b in near):
                 continue
             for cell in _cells(vis):
                 grid.setdefault(cell, []).append(vis)

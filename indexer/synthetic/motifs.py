@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import damage, figures, ornament, secular
+from . import cartouche, damage, figures, ornament, secular
 
 Draw = Callable[[np.random.Generator, float, dict], np.ndarray]
 Extent = Callable[[float, dict, int], tuple[int, int]]
@@ -25,7 +25,7 @@ class Motif:
 
 MOTIFS: dict[str, Motif] = {
     "seated-buddha": Motif(figures.draw_seated_buddha),
-    "cartouche": Motif(figures.draw_cartouche),
+    "cartouche": Motif(cartouche.draw_cartouche),
     "donor": Motif(figures.draw_donor),
     "apsara": Motif(figures.draw_apsara),
     "warrior": Motif(secular.draw_warrior),
