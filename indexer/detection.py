@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,10 +176,13 @@ def export_model(weights: Path, runtime: str, imgsz: int, batch: int, cache_dir:
         try:
             # onnxslim is not a dependency (and ONNX Runtime optimises the graph itself).
             options = {"simplify": False} if runtime == "onnx" else {}
-            exported = yolo(str(staged)).export(
-                format=runtime, imgsz=imgsz, batch=batch, dynamic=EXPORT_DYNAMIC, device="cpu",
-                verbose=False, **options,
-            )
+            with warnings.catch_warnings():  # torch.jit tracing chatter, meaningless to users
+                warnings.simplefilter("ignore", FutureWarning)
+                warnings.filterwarnings("ignore", category=Warning, message=".*trace")
+                exported = yolo(str(staged)).export(
+                    format=runtime, imgsz=imgsz, batch=batch, dynamic=EXPORT_DYNAMIC,
+                    device="cpu", verbose=False, **options,
+                )
         except Exception as error:
             raise DetectorError(
                 f"could not export {weights} to {runtime}: {_one_line(error)}"
@@ -305,10 +309,13 @@ class Detector:
 
     @property
     def export_dir(self) -> Path:
-        """Where this weights file's exports are cached: cache_dir, or beside the weights."""
-        if self._cache_dir is not None:
-            return self._cache_dir
-        return self.weights.parent / ".exports" / self.sha256[:12]
+        """Where this weights file's exports are cached: <cache_dir>/<sha256[:12]>/.
+
+        cache_dir defaults to <weights folder>/.exports; keyed by content, one cache_dir serves
+        any number of weights files, and retrained weights never reuse a stale export.
+        """
+        root = self._cache_dir if self._cache_dir is not None else self.weights.parent / ".exports"
+        return root / self.sha256[:12]
 
     def spec(self) -> dict[str, Any]:
         """Constructor kwargs (plain values) that rebuild this Detector, e.g. in a Ray worker."""

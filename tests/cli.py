@@ -28,10 +28,12 @@ def manage_env(var_dir: Path) -> dict[str, str]:
     return env
 
 
-def run_manage(*args: str, var_dir: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+def run_manage(
+    *args: str, var_dir: Path, timeout: float = 600, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args],
-        env=manage_env(var_dir),
+        env={**manage_env(var_dir), **(env or {})},
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -6,6 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures_models import (  # noqa: F401  (fixtures shared by every test folder)
+    detector_export_cache,
+    no_network,
+    tiny_detector_weights,
+)
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -24,6 +30,7 @@ def isolated_var(settings, tmp_path):
     settings.UPLOAD_DIR = tmp_path / "var" / "uploads"
     settings.VECTOR_INDEX_PATH = tmp_path / "var" / "vectors" / "elements.faiss"
     settings.JOBS_DIR = tmp_path / "var" / "jobs"
+    settings.DETECTOR_EXPORT_DIR = tmp_path / "var" / "detector-exports"
     return tmp_path / "var"
 
 

@@ -30,17 +30,29 @@ class IndexingError(ValueError):
     """Bad configuration or input found before any work: one readable line, nothing written."""
 
 
+def detector_batch_size(device: str) -> int:
+    if settings.DETECTOR_BATCH_SIZE:
+        return settings.DETECTOR_BATCH_SIZE
+    import torch
+
+    on_gpu = device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
+    return 8 if on_gpu else 1
+
+
 def build_detector(runtime: str | None = None, device: str | None = None, weights=None):
     from indexer.detection import Detector, DetectorError
 
+    device = device or settings.DEVICE
     try:
         return Detector(
             weights or settings.DETECTOR_WEIGHTS,
             runtime=runtime or settings.DETECTOR_RUNTIME,
-            device=device or settings.DEVICE,
+            device=device,
             imgsz=settings.INDEX_TILE_SIZE,
             conf=settings.DETECTOR_CONF,
-            batch_size=settings.INDEX_BATCH_SIZE,
+            batch_size=detector_batch_size(device),
+            cache_dir=settings.DETECTOR_EXPORT_DIR,
+            max_det=settings.DETECTOR_MAX_DET,
         )
     except DetectorError as exc:
         raise IndexingError(str(exc)) from exc

@@ -220,18 +220,23 @@ def test_it_leaves_no_half_written_export_when_exporting_fails(tiny_detector_wei
         raise RuntimeError("killed half way")
 
     monkeypatch.setattr(Model, "export", failing_export)
+    from indexer.detection import file_sha256
+
+    cache = tmp_path / "cache"
     with pytest.raises(DetectorError, match="could not export .* to onnx: killed half way"):
-        Detector(tiny_detector_weights, runtime="onnx", imgsz=IMGSZ, cache_dir=tmp_path / "c")
-    assert list((tmp_path / "c").iterdir()) == []
+        Detector(tiny_detector_weights, runtime="onnx", imgsz=IMGSZ, cache_dir=cache)
+    assert list(cache.rglob("*")) == [cache / file_sha256(tiny_detector_weights)[:12]]
 
 
 def test_it_uses_the_export_of_a_concurrent_process_that_finished_first(tiny_detector_weights,
                                                                          tmp_path, monkeypatch):
     from ultralytics.engine.model import Model
 
+    from indexer.detection import file_sha256
+
     real_export = Model.export
     cache = tmp_path / "cache"
-    target = cache / f"onnx-{IMGSZ}-b8"
+    target = cache / file_sha256(tiny_detector_weights)[:12] / f"onnx-{IMGSZ}-b8"
 
     def export_while_another_finishes(self, **kwargs):
         exported = real_export(self, **kwargs)
@@ -242,7 +247,7 @@ def test_it_uses_the_export_of_a_concurrent_process_that_finished_first(tiny_det
     monkeypatch.setattr(Model, "export", export_while_another_finishes)
     detector = Detector(tiny_detector_weights, runtime="onnx", imgsz=IMGSZ, cache_dir=cache)
 
-    assert [p.name for p in cache.iterdir()] == [target.name]
+    assert [p.name for p in target.parent.iterdir()] == [target.name]
     assert len(detector.detect([np.zeros((64, 64, 3), dtype=np.uint8)])) == 1
 
 
@@ -273,8 +278,10 @@ def test_it_rejects_unusable_weights_with_one_readable_line(make_weights, messag
 
 
 def test_it_says_how_to_recover_from_a_damaged_cached_export(tiny_detector_weights, tmp_path):
-    damaged = tmp_path / f"onnx-{IMGSZ}-b8"
-    damaged.mkdir()
+    from indexer.detection import file_sha256
+
+    damaged = tmp_path / file_sha256(tiny_detector_weights)[:12] / f"onnx-{IMGSZ}-b8"
+    damaged.mkdir(parents=True)
     write_garbage(damaged / "model.onnx")
 
     with pytest.raises(DetectorError, match=f"cannot load the onnx export .*; delete {damaged} to"):

@@ -3,6 +3,7 @@
 Its boxes are poor (a few epochs on CPU); what matters is a real, loadable checkpoint whose classes
 are the five category slugs. Trained once per recipe and cached under ~/.cache/dunhuang-search.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -20,6 +21,8 @@ from unittest import mock
 
 import cv2
 import numpy as np
+
+from indexer.tiling import axis_starts
 
 CATEGORY_SLUGS: tuple[str, ...] = (
     "inscription",
@@ -54,7 +57,16 @@ class TinyDetectorRecipe:
     def key(self) -> str:
         import ultralytics
 
-        text = json.dumps({**asdict(self), "ultralytics": ultralytics.__version__}, sort_keys=True)
+        from indexer.synthetic import GENERATOR_VERSION
+
+        text = json.dumps(
+            {
+                **asdict(self),
+                "ultralytics": ultralytics.__version__,
+                "generator": GENERATOR_VERSION,
+            },
+            sort_keys=True,
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -63,17 +75,9 @@ def default_cache_root() -> Path:
     return base / "dunhuang-search" / "test-detectors"
 
 
-def _starts(length: int, window: int, stride: int) -> list[int]:
-    if length <= window:
-        return [0]
-    starts = list(range(0, length - window + 1, stride))
-    if starts[-1] != length - window:
-        starts.append(length - window)
-    return starts
-
-
-def yolo_labels(instances, x0: int, y0: int, size: int, names: tuple[str, ...],
-                min_visible: float) -> list[str]:
+def yolo_labels(
+    instances, x0: int, y0: int, size: int, names: tuple[str, ...], min_visible: float
+) -> list[str]:
     """YOLO txt lines (class cx cy w h, normalised) for the instances visible in one tile."""
     lines = []
     for inst in instances:
@@ -102,13 +106,14 @@ def build_dataset(root: Path, recipe: TinyDetectorRecipe) -> Path:
     for width, height, seed in recipe.murals:
         spec = plan_mural(width, height, seed)
         mural = render_mural(spec)
-        for y0 in _starts(height, recipe.tile, recipe.stride):
-            for x0 in _starts(width, recipe.tile, recipe.stride):
+        for y0 in axis_starts(height, recipe.tile, recipe.stride):
+            for x0 in axis_starts(width, recipe.tile, recipe.stride):
                 tile = np.zeros((recipe.tile, recipe.tile, 3), dtype=np.uint8)
                 crop = mural[y0 : y0 + recipe.tile, x0 : x0 + recipe.tile]
                 tile[: crop.shape[0], : crop.shape[1]] = crop
-                lines = yolo_labels(spec.instances, x0, y0, recipe.tile, recipe.names,
-                                    recipe.min_visible)
+                lines = yolo_labels(
+                    spec.instances, x0, y0, recipe.tile, recipe.names, recipe.min_visible
+                )
                 stem = f"m{seed}_{y0}_{x0}"
                 for split in ("train", "val") if count < recipe.val_tiles else ("train",):
                     cv2.imwrite(str(images / split / f"{stem}.png"), tile[..., ::-1])
@@ -172,8 +177,9 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def tiny_detector_weights(recipe: TinyDetectorRecipe | None = None,
-                          cache_root: Path | None = None) -> Path:
+def tiny_detector_weights(
+    recipe: TinyDetectorRecipe | None = None, cache_root: Path | None = None
+) -> Path:
     """The cached best.pt for recipe, training it first (under a lock) when it is missing."""
     recipe = recipe or TinyDetectorRecipe()
     root = cache_root or default_cache_root()

@@ -1,7 +1,8 @@
-"""Indexer fixtures: the tiny trained detector, and a guard that proves nothing reaches the network.
+"""Model fixtures: the tiny trained detector, and a guard that proves nothing reaches the network.
 
 ultralytics is told to stay offline before anything here imports it.
 """
+
 from __future__ import annotations
 
 import contextlib
