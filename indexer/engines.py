@@ -88,6 +88,7 @@ class RayRunner:
             ray.init(
                 address=address,
                 num_cpus=None if address else (num_cpus or os.cpu_count()),
+                object_store_memory=None if address else 256 * 1024**2,
                 include_dashboard=False,
                 log_to_driver=False,
                 configure_logging=False,

@@ -28,15 +28,6 @@ DETECTOR_ENV = {
 }
 
 
-@pytest.fixture
-def detector_settings(settings, tiny_detector_weights):
-    settings.DETECTOR_WEIGHTS = str(tiny_detector_weights)
-    settings.DETECTOR_CONF = 0.001  # the tiny detector is barely trained: take what it sees
-    settings.DETECTOR_MAX_DET = 20
-    settings.INDEX_TILE_SIZE = 320
-    return settings
-
-
 def synthetic_mural(folder: Path, seed: int, size=(1280, 960), cave=220, wall="south"):
     spec = plan_mural(*size, seed=seed)
     path = folder / f"wall-{seed}.jpg"
