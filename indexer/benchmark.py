@@ -177,6 +177,7 @@ def prepare_mural(options: BenchOptions) -> BenchMural:
             write_mural_image(spec, staging / f"mural.{fmt}", tiff=options.tiff, progress=bar)
             with _percent_bar(options, "pyramid") as report:
                 build_pyramid(staging / f"mural.{fmt}", staging / "pyramid.tif", report)
+            (staging / "pyramid.tif").chmod(0o644)  # a cache other users may read
             truth = [[i.x, i.y, i.x + i.w, i.y + i.h, i.category] for i in spec.instances]
             (staging / "truth.json").write_text(json.dumps(truth))
             staging.chmod(0o755)
@@ -194,8 +195,14 @@ def prepare_mural(options: BenchOptions) -> BenchMural:
 
 
 def run_benchmark(options: BenchOptions) -> dict[str, Any]:
-    """Run the benchmark; returns the JSON-ready report (see the module docstring)."""
+    """Run the benchmark and return its JSON-ready report. Whatever the libraries print on
+    the way (export logs) goes to stderr: stdout is left to the caller's report."""
     _check(options)
+    with _stdout_to_stderr():
+        return _run_benchmark(options)
+
+
+def _run_benchmark(options: BenchOptions) -> dict[str, Any]:
     from .detection import Detector, DetectorError
 
     detector_spec = {
@@ -325,13 +332,35 @@ def _check(options: BenchOptions) -> None:
 def _in_child(function: Callable[[dict], dict], job: dict) -> dict:
     """function(job) in a fresh spawned interpreter, whose ru_maxrss is the job's alone."""
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        return pool.submit(function, job).result()
+        return pool.submit(_quietly, function, job).result()
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send file descriptor 1 (and sys.stdout) to stderr for a while."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _quietly(function: Callable[[dict], dict], job: dict) -> dict:
+    """In a child: its prints go to stderr, so stdout carries the benchmark's JSON alone."""
+    sys.stdout.flush()
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return function(job)
 
 
 def _run_ours(job: dict) -> dict:
     """Our indexer on the pyramid: index_mural with a fresh checkpoint, timed to the merge
     (detection + merge) and to the end (crops embedded, or nothing when end_to_end is off)."""
-    _quiet_stdout()
     import torch
 
     from .detection import Detector
@@ -384,7 +413,6 @@ def _run_ours(job: dict) -> dict:
 
 def _run_sahi(job: dict) -> dict:
     """SAHI as its users run it: the whole image decoded, then get_sliced_prediction."""
-    _quiet_stdout()
     from .detection import offline_ultralytics
 
     offline_ultralytics()  # SAHI loads the .pt through ultralytics: offline, never installing
@@ -470,13 +498,6 @@ def _peak_rss_mb() -> float:
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
-
-
-def _quiet_stdout() -> None:
-    """A child's prints go to stderr: stdout carries the benchmark's JSON alone."""
-    sys.stdout.flush()
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
 
 
 def _say(options: BenchOptions, message: str) -> None:

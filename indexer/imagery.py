@@ -153,7 +153,8 @@ def build_pyramid(
         image = _as_srgb8(image)
         if progress is not None:
             image.set_progress(True)
-            image.signal_connect("eval", lambda _image, p: progress(int(p.percent)))
+            image.signal_connect("eval", lambda _image, p: progress(min(99, int(p.percent))))
+            image.signal_connect("posteval", lambda _image, p: progress(100))
         image.tiffsave(
             str(tmp),
             tile=True,

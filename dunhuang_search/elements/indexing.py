@@ -6,6 +6,9 @@ The pipeline itself (indexer/) knows nothing of Django; this module adapts it.
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import socket
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -16,9 +19,11 @@ from django.utils import timezone
 
 from dunhuang_search.catalogue.models import Mural
 from indexer import vectors
+from indexer.dense import DenseConfig
 from indexer.merging import Detection, pairwise_overlap
 from indexer.pipeline import Checkpoint, FoundElement, IndexConfig, index_mural
 
+from .dense_indexing import dense_checkpoint_folder, index_dense_windows
 from .models import Category, Element, IndexJob
 
 logger = logging.getLogger(__name__)
@@ -125,21 +130,44 @@ def make_runner(engine: str, detector, embedder, ray_address: str | None = None)
     raise IndexingError(f"unknown engine {engine!r}: use local or ray")
 
 
+def this_worker() -> str:
+    """host:pid of this process, recorded on the jobs it runs (the web checks it is alive)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def _job_for(mural: Mural, fingerprint: dict, **fields) -> IndexJob:
-    """The unfinished job of the same configuration to resume, or a new one."""
-    job = (
-        IndexJob.objects.filter(mural=mural, fingerprint=fingerprint)
-        .exclude(state=IndexJob.State.DONE)
-        .order_by("-created_at")
-        .first()
-    )
-    if job is None:
-        job = IndexJob(mural=mural, fingerprint=fingerprint)
-    for name, value in fields.items():
-        setattr(job, name, value)
-    job.state, job.error, job.started_at = IndexJob.State.RUNNING, "", timezone.now()
-    job.save()
+    """The unfinished job of the same configuration to resume, else the job queued for the
+    mural (by the web's "Index" button), else a new one.
+
+    Other queued jobs of the mural are requests this run fulfils: they are deleted, so no
+    orphan stays queued.
+    """
+    with transaction.atomic():
+        Mural.objects.select_for_update().get(pk=mural.pk)
+        job = (
+            IndexJob.objects.filter(mural=mural, fingerprint=fingerprint)
+            .exclude(state=IndexJob.State.DONE)
+            .order_by("-created_at")
+            .first()
+        )
+        queued = IndexJob.objects.filter(mural=mural, state=IndexJob.State.QUEUED)
+        if job is None:
+            job = queued.order_by("-created_at").first() or IndexJob(mural=mural)
+        queued.exclude(pk=job.pk).delete()
+        job.fingerprint = fingerprint
+        for name, value in fields.items():
+            setattr(job, name, value)
+        job.state, job.error, job.started_at = IndexJob.State.RUNNING, "", timezone.now()
+        job.worker = this_worker()
+        job.save()
     return job
+
+
+def _fail_queued(murals: list[Mural], error: str) -> None:
+    """A run refused before any work marks the jobs queued for it failed, with the reason."""
+    IndexJob.objects.filter(mural__in=murals, state=IndexJob.State.QUEUED).update(
+        state=IndexJob.State.FAILED, error=error, finished_at=timezone.now()
+    )
 
 
 def _kept_boxes(mural: Mural) -> list[tuple[int | None, np.ndarray]]:
@@ -159,9 +187,15 @@ def _duplicates_kept(found: FoundElement, category: Category | None, kept) -> bo
 
 
 def write_elements(
-    job: IndexJob, found: list[FoundElement], categories, model_version: str, embedder_id: str
+    job: IndexJob,
+    found: list[FoundElement],
+    categories,
+    model_version: str,
+    embedder_id: str,
+    next_phase: str = IndexJob.Phase.VECTORS,
 ) -> list[int]:
-    """Replace the mural's unreviewed detector elements by `found`, in one transaction."""
+    """Replace the mural's unreviewed detector elements by `found`, in one transaction; the job
+    moves on to next_phase (VECTORS, or DENSE when dense windows follow) in the same one."""
     mural = job.mural
     with transaction.atomic():
         Mural.objects.select_for_update().get(pk=mural.pk)
@@ -190,7 +224,7 @@ def write_elements(
         ]
         created = Element.objects.bulk_create(rows, batch_size=500)
         job.replaced_ids = old_ids
-        job.phase = IndexJob.Phase.VECTORS
+        job.phase = next_phase
         job.elements_found = len(created)
         job.save(update_fields=["replaced_ids", "phase", "elements_found"])
     return [e.pk for e in created]
@@ -203,7 +237,9 @@ def embed_unembedded(mural: Mural, runner, config: IndexConfig, embedder_id: str
     if not missing:
         return 0
     dets = [Detection(e.x, e.y, e.x + e.w, e.y + e.h, 1.0, 0) for e in missing]
-    out = np.concatenate(list(runner.embed(str(mural.pyramid_path), [dets], config)))
+    size = config.embed_batch_size
+    chunks = [dets[i : i + size] for i in range(0, len(dets), size)]
+    out = np.concatenate(list(runner.embed(str(mural.pyramid_path), chunks, config)))
     for element, vector in zip(missing, out, strict=True):
         element.embedding, element.embedder = vector, embedder_id
     Element.objects.bulk_update(missing, ["embedding", "embedder"], batch_size=500)
@@ -237,21 +273,33 @@ def index_murals(
     ray_address: str | None = None,
     progress: ProgressFactory | None = None,
     config: IndexConfig | None = None,
+    dense: bool = False,
+    dense_config: DenseConfig | None = None,
 ) -> list[IndexJob]:
     """Index each mural; a mural that fails is marked failed and the others go on.
 
-    Configuration errors (weights, classes, embedder switch) raise IndexingError first.
+    With `dense`, each mural's multi-scale windows are embedded too, after its detector phase
+    (in this process, whatever the engine), and stored as `source="dense"` elements.
+    Configuration errors (weights, classes, embedder switch) raise IndexingError first; jobs
+    queued for these murals are then marked failed with the same reason.
     """
     murals = list(murals)
-    detector = build_detector(runtime, device)
-    categories = category_map(detector.names)
-    embedder = build_embedder(device)
-    check_vector_index(embedder)
-    runner = make_runner(engine, detector, embedder, ray_address)
+    try:
+        detector = build_detector(runtime, device)
+        categories = category_map(detector.names)
+        embedder = build_embedder(device)
+        check_vector_index(embedder)
+        runner = make_runner(engine, detector, embedder, ray_address)
+    except IndexingError as exc:
+        _fail_queued(murals, str(exc))
+        raise
     config = config or IndexConfig(
         tile_size=settings.INDEX_TILE_SIZE, batch_size=settings.INDEX_BATCH_SIZE
     )
+    dense_config = dense_config or DenseConfig()
     fingerprint = config.fingerprint(detector.version, embedder.id)
+    if dense:
+        fingerprint["dense"] = dense_config.fingerprint(embedder.id)
     jobs = []
     try:
         for mural in murals:
@@ -263,6 +311,7 @@ def index_murals(
                 device=detector.device,
                 detector=detector.version,
                 embedder=embedder.id,
+                dense=dense,
             )
             jobs.append(job)
             try:
@@ -274,6 +323,7 @@ def index_murals(
                     detector.version,
                     embedder,
                     progress(mural) if progress else None,
+                    dense_config,
                 )
             except Exception as exc:  # one mural's failure must not stop the others
                 logger.exception("indexing mural %s failed", mural.pk)
@@ -295,12 +345,20 @@ def _reason(exc: Exception, mural: Mural) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _index_one(job: IndexJob, runner, config, categories, model_version, embedder, report):
+def _index_one(
+    job: IndexJob, runner, config, categories, model_version, embedder, report, dense_config
+):
+    """Detector phase, then (with job.dense) the dense phase, then FAISS; each resumable.
+
+    With dense windows to follow, FAISS is synced after the detector rows too, so they are
+    searchable (and FAISS in line with the database) during the long dense phase.
+    """
     mural = job.mural
     if not mural.pyramid_path.exists():
         raise FileNotFoundError(mural.pyramid_path)
-    checkpoint = Checkpoint(Path(settings.JOBS_DIR) / f"mural-{mural.pk}", job.fingerprint)
-    if job.phase != IndexJob.Phase.VECTORS:
+    detector_fingerprint = {k: v for k, v in job.fingerprint.items() if k != "dense"}
+    checkpoint = Checkpoint(Path(settings.JOBS_DIR) / f"mural-{mural.pk}", detector_fingerprint)
+    if job.phase not in (IndexJob.Phase.DENSE, IndexJob.Phase.VECTORS):
 
         def on_progress(stage: str, done: int, total: int) -> None:
             if stage == "tiles":
@@ -314,10 +372,15 @@ def _index_one(job: IndexJob, runner, config, categories, model_version, embedde
                 report(stage, done, total)
 
         found = index_mural(mural.pyramid_path, runner, config, checkpoint, on_progress)
-        write_elements(job, found, categories, model_version, embedder.id)
+        next_phase = IndexJob.Phase.DENSE if job.dense else IndexJob.Phase.VECTORS
+        write_elements(job, found, categories, model_version, embedder.id, next_phase)
         embed_unembedded(mural, runner, config, embedder.id)
+    if job.phase == IndexJob.Phase.DENSE:
+        sync_vectors(job, embedder.id, embedder.dim)
+        index_dense_windows(job, embedder, dense_config, report)
     sync_vectors(job, embedder.id, embedder.dim)
     checkpoint.clear()
+    shutil.rmtree(dense_checkpoint_folder(mural.pk), ignore_errors=True)
     job.state, job.phase, job.finished_at = (
         IndexJob.State.DONE,
         IndexJob.Phase.FINISHED,

@@ -94,6 +94,7 @@ class IndexJob(models.Model):
     class Phase(models.TextChoices):
         TILES = "tiles"  # detecting tile batches
         CROPS = "crops"  # embedding element crops
+        DENSE = "dense"  # embedding dense region windows (index --dense)
         VECTORS = "vectors"  # rows written; FAISS being brought in line
         FINISHED = "finished"
 
@@ -113,9 +114,14 @@ class IndexJob(models.Model):
     tiles_done = models.PositiveIntegerField(default=0)
     crops_total = models.PositiveIntegerField(default=0)
     crops_done = models.PositiveIntegerField(default=0)
+    windows_total = models.PositiveIntegerField(default=0)
+    windows_done = models.PositiveIntegerField(default=0)
     elements_found = models.PositiveIntegerField(default=0)
     replaced_ids = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
+    worker = models.CharField(
+        max_length=200, blank=True, help_text="host:pid of the process running the job"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -127,10 +133,20 @@ class IndexJob(models.Model):
         return f"index job {self.pk} for mural {self.mural_id}: {self.state}"
 
     @property
+    def active(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+    @property
     def percent(self) -> int:
-        """Overall progress: detection is weighted 70%, embedding 30%."""
+        """Overall progress: detection is weighted 70%, embedding 30%; with dense windows,
+        which cost the most (thousands of crops), 40% detection, 10% crops, 50% windows."""
         if self.state == self.State.DONE:
             return 100
         tiles = self.tiles_done / self.tiles_total if self.tiles_total else 0.0
         crops = self.crops_done / self.crops_total if self.crops_total else 0.0
+        if self.phase in (self.Phase.DENSE, self.Phase.VECTORS) and self.dense:
+            crops = 1.0  # crops_total can be 0 (no elements found): the crops phase is over
+        if self.dense:
+            windows = self.windows_done / self.windows_total if self.windows_total else 0.0
+            return int(40 * tiles + 10 * crops + 50 * windows)
         return int(70 * tiles + 30 * crops)

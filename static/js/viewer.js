@@ -5,7 +5,10 @@
  *   - document event "mural:boxdrawn", detail {mural, x, y, w, h} (full-resolution mural pixels)
  *   - #drawn-box shows "x, y, w, h" and carries data-x, data-y, data-w, data-h
  *   - ?box=x,y,w,h and ?element=<id> zoom to and highlight a box (resolved server-side)
- *   - window.muralViewer: {viewer, config, focusBox(box), selectElement(id), setDrawing(bool)}
+ *   - window.muralViewer: {viewer, config, focusBox(box), selectElement(id), setDrawing(bool),
+ *     reloadElements()}
+ *   - document event "mural:indexfinished", detail {mural, job, state} (sent by the polled
+ *     index-status partial through HX-Trigger) reloads the element boxes
  */
 (function () {
   "use strict";
@@ -152,6 +155,20 @@
     }));
     if (config.focus && config.focus.kind === "element") selectElement(config.focus.element);
   }
+
+  function reloadElements() {
+    selectElement(null);
+    elements.length = 0;
+    elementsById.clear();
+    rectsById.clear();
+    boxesLayer.replaceChildren();
+    setStatus("Loading element boxes…");
+    return loadElements();
+  }
+
+  document.addEventListener("mural:indexfinished", (event) => {
+    if (event.detail && event.detail.mural === config.mural) reloadElements();
+  });
 
   function setStatus(text, isError) {
     if (!statusLine) return;
@@ -395,6 +412,7 @@
     focusBox: (box) => focusBox(box, false),
     selectElement,
     setDrawing,
+    reloadElements,
   };
 
   loadElements();

@@ -1,4 +1,4 @@
-"""`manage.py index (--mural ID ... | --all) [--engine local|ray] [--runtime ...] [--json]`.
+"""`manage.py index (--mural ID ... | --all) [--engine local|ray] [--dense] [--json]`.
 
 Bad configuration exits 2 with one line before anything is written; failed murals exit 1.
 """
@@ -26,6 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("--ray-address", default=None, help="join this Ray cluster")
         parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
         parser.add_argument("--runtime", choices=["torch", "openvino", "onnx"], default=None)
+        parser.add_argument(
+            "--dense",
+            action="store_true",
+            help="also embed multi-scale windows (128, 256, 512 px, at most 20,000 per mural) "
+            "as dense region vectors, for query by example of motifs no detector knows",
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options) -> None:
@@ -43,7 +49,7 @@ class Command(BaseCommand):
             def report(stage: str, done: int, total: int) -> None:
                 key = (mural.pk, stage)
                 if key not in bars:
-                    unit = "tile" if stage == "tiles" else "crop"
+                    unit = {"tiles": "tile", "crops": "crop", "windows": "window"}[stage]
                     bars[key] = tqdm(
                         total=total,
                         desc=f"mural {mural.pk} {stage}",
@@ -65,6 +71,7 @@ class Command(BaseCommand):
                 device=options["device"],
                 ray_address=options["ray_address"],
                 progress=progress_for,
+                dense=options["dense"],
             )
         except IndexingError as exc:
             raise CommandError(str(exc), returncode=2) from exc
@@ -88,6 +95,8 @@ class Command(BaseCommand):
                                 "state": job.state,
                                 "elements": job.elements_found,
                                 "tiles": job.tiles_total,
+                                "dense": job.dense,
+                                "windows": job.windows_total,
                                 "error": job.error,
                                 "engine": job.engine,
                                 "runtime": job.runtime,
