@@ -57,6 +57,7 @@ class BenchOptions:
     export_dir: str | None = None
     embedder: str = "efficientnet-lite0"
     sahi: bool = True
+    sahi_skip_reason: str = "--no-sahi"
     end_to_end: bool = True
     tiff: bool = False
     cache_root: str | None = None
@@ -66,7 +67,15 @@ class BenchOptions:
     def gigapixel(cls, **kwargs: Any) -> BenchOptions:
         """40,000 x 25,000 BigTIFF, our detection only (SAHI would decode 3 GB of pixels)."""
         width, height = GIGAPIXEL
-        return cls(width=width, height=height, tiff=True, sahi=False, end_to_end=False, **kwargs)
+        return cls(
+            width=width,
+            height=height,
+            tiff=True,
+            sahi=False,
+            sahi_skip_reason="decodes the whole image",
+            end_to_end=False,
+            **kwargs,
+        )
 
 
 @dataclass(frozen=True)
@@ -255,6 +264,9 @@ def _run_benchmark(options: BenchOptions) -> dict[str, Any]:
         "sahi_peak_rss_mb": None,
         "runtime": options.runtime,
         "device": "cpu",
+        "sahi_slices": None,
+        "sahi_decode_seconds": None,
+        "sahi": f"skipped: {options.sahi_skip_reason}",
     }
     if options.sahi:
         sahi = _in_child(_run_sahi, {**job, "image": str(mural.image)})
@@ -274,11 +286,6 @@ def _run_benchmark(options: BenchOptions) -> dict[str, Any]:
                 f"{SAHI_POSTPROCESS[0]} {SAHI_POSTPROCESS[1]} {SAHI_POSTPROCESS[2]}, "
                 "no standard pred, batch 1; decode not timed"
             ),
-        )
-    else:
-        report["sahi"] = (
-            "skipped: decodes the whole image" if options.width * options.height > 2**28
-            else "skipped: --no-sahi"
         )
     report.update(
         targets={

@@ -98,8 +98,8 @@ def plan_windows(
 
     Sides at least as long as the mural collapse into one whole-mural window. While there are
     more than max_windows windows, the smallest side grows by COARSEN_STEP; once it reaches the
-    next side it is dropped. So a gigapixel mural keeps every scale it can afford, coarsest
-    first, and the whole mural is always covered (a cap of 1 leaves one whole-mural window).
+    next side it is dropped. So a gigapixel mural loses its finest scale first, never a part
+    of the wall: every scale kept covers the whole mural (a cap of 1 leaves one window).
     """
     if width <= 0 or height <= 0:
         raise ValueError("the mural must have a positive size")
@@ -163,6 +163,7 @@ def index_dense(
     todo = [s for s in starts if s not in done]
     finished = len(plan.windows) - sum(len(plan.windows[s : s + size]) for s in todo)
     report("windows", finished, len(plan.windows))
+
     def read(start: int) -> list[np.ndarray]:
         return read_windows(pyramid, plan.windows[start : start + size], config.read_side)
 

@@ -83,4 +83,6 @@ class ElementViewSet(viewsets.ReadOnlyModelViewSet):
             if source not in Element.Source.values:
                 raise ValidationError({"source": [f"unknown source '{source}'"]})
             queryset = queryset.filter(source=source)
+        else:  # dense search windows only when asked for
+            queryset = queryset.shown()
         return queryset

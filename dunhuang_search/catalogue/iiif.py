@@ -292,7 +292,8 @@ def _label_zh(mural: Mural) -> str:
 def _element_annotations(mural: Mural, canvas_id: str, base: str) -> list[dict]:
     """One tagging annotation per element not rejected in review, its box clipped to the canvas."""
     rows = (
-        Element.objects.filter(mural=mural)
+        Element.objects.shown()
+        .filter(mural=mural)
         .exclude(review_state=Element.Review.REJECTED)
         .order_by("pk")
         .values_list("pk", "x", "y", "w", "h", "category__name", "category__name_zh")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -143,7 +143,7 @@ def _page_of_murals(request: HttpRequest, filters: CatalogueFilters) -> Page:
     murals = (
         _filter_murals(Mural.objects.all(), filters)
         .select_related("cave__site", "period")
-        .annotate(element_count=Count("elements"))
+        .annotate(element_count=Count("elements", filter=~Q(elements__source="dense")))
         .order_by("cave__site__name", "cave__number", "wall", "id")
     )
     page = Paginator(murals, MURALS_PER_PAGE).get_page(request.GET.get("page"))
@@ -233,7 +233,8 @@ def element_as_json(element: Element) -> dict[str, object]:
 
 def _legend(mural: Mural) -> list[dict[str, object]]:
     rows = (
-        Element.objects.filter(mural=mural)
+        Element.objects.shown()
+        .filter(mural=mural)
         .values("category__slug", "category__name", "category__name_zh", "category__color")
         .annotate(count=Count("id"))
         .order_by("category__name")
@@ -268,7 +269,8 @@ def mural_viewer(request: HttpRequest, pk: int) -> HttpResponse:
             focus = {"kind": "box", "box": box}
     elif element_param := request.GET.get("element", "").strip():
         element = (
-            Element.objects.select_related("category")
+            Element.objects.shown()
+            .select_related("category")
             .filter(mural=mural, pk=element_param)
             .first()
             if element_param.isdigit()
@@ -327,7 +329,7 @@ def mural_elements_json(request: HttpRequest, pk: int) -> JsonResponse:
     mural = get_object_or_404(Mural, pk=pk)
     limit = _int_param(request, "limit", ELEMENTS_PAGE_DEFAULT, 1, ELEMENTS_PAGE_MAX)
     offset = _int_param(request, "offset", 0, 0, 10**9)
-    elements = Element.objects.filter(mural=mural)
+    elements = Element.objects.shown().filter(mural=mural)
     category = request.GET.get("category", "").strip()
     if category == "uncategorised":
         elements = elements.filter(category__isnull=True)

@@ -26,8 +26,16 @@ class Category(models.Model):
         return self.name
 
 
+class ElementQuerySet(models.QuerySet):
+    def shown(self) -> ElementQuerySet:
+        """The elements a person browses: dense search windows are vectors, not elements."""
+        return self.exclude(source=Element.Source.DENSE)
+
+
 class Element(models.Model):
     """A box on a mural, in full-resolution mural pixels."""
+
+    objects = ElementQuerySet.as_manager()
 
     class Source(models.TextChoices):
         DETECTOR = "detector"

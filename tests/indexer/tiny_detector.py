@@ -6,15 +6,12 @@ are the five category slugs. Trained once per recipe and cached under ~/.cache/d
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from unittest import mock
@@ -23,6 +20,7 @@ import cv2
 import numpy as np
 
 from indexer.tiling import axis_starts
+from indexer.vectors import locked
 
 CATEGORY_SLUGS: tuple[str, ...] = (
     "inscription",
@@ -166,17 +164,6 @@ def train_tiny_detector(workdir: Path, recipe: TinyDetectorRecipe) -> Path:
     return weights
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def tiny_detector_weights(
     recipe: TinyDetectorRecipe | None = None, cache_root: Path | None = None
 ) -> Path:
@@ -186,7 +173,7 @@ def tiny_detector_weights(
     final = root / recipe.key() / "best.pt"
     if final.is_file():
         return final
-    with _locked(root / f"{recipe.key()}.lock"):
+    with locked(root / recipe.key()):
         if final.is_file():  # another session trained it while we waited
             return final
         final.parent.mkdir(parents=True, exist_ok=True)
