@@ -62,6 +62,10 @@ class BenchOptions:
     tiff: bool = False
     cache_root: str | None = None
     progress: bool = True
+    # Experiments on our side only, for levers the indexer does not pull yet: None keeps its
+    # behaviour (OpenVINO in f32; the torch threads ultralytics sets, cpu_count - 1).
+    openvino_precision: str | None = None
+    torch_threads: int | None = None
 
     @classmethod
     def gigapixel(cls, **kwargs: Any) -> BenchOptions:
@@ -307,12 +311,20 @@ def _run_benchmark(options: BenchOptions) -> dict[str, Any]:
         conf=options.conf,
         detector=version,
         detector_batch=options.detector_batch,
+        openvino_precision=(options.openvino_precision or _openvino_precision())
+        if options.runtime == "openvino" else None,
         index_batch=options.index_batch,
         embedder=options.embedder if options.end_to_end else None,
         cpu=f"{os.cpu_count()} cpus, {platform.machine()}, torch threads {ours['threads']}",
         bench_process_peak_rss_mb=round(_peak_rss_mb(), 1),
     )
     return report
+
+
+def _openvino_precision() -> str:
+    from .detection import OPENVINO_PRECISION
+
+    return OPENVINO_PRECISION
 
 
 def _check(options: BenchOptions) -> None:
@@ -332,6 +344,10 @@ def _check(options: BenchOptions) -> None:
         raise BenchmarkError(f"conf must be between 0 and 1, not {options.conf}")
     if options.detector_batch < 1 or options.index_batch < 1:
         raise BenchmarkError("batch sizes must be positive")
+    if options.openvino_precision not in (None, "f32", "bf16", "f16"):
+        raise BenchmarkError(f"unknown OpenVINO precision {options.openvino_precision!r}")
+    if options.torch_threads is not None and options.torch_threads < 1:
+        raise BenchmarkError("--torch-threads must be positive")
     if not Path(options.weights).expanduser().is_file():
         raise BenchmarkError(f"detector weights not found: {options.weights}")
 
@@ -375,12 +391,18 @@ def _run_ours(job: dict) -> dict:
     from .pipeline import Checkpoint, IndexConfig, index_mural
 
     options = BenchOptions(**job["options"])
+    if options.openvino_precision:
+        from . import detection
+
+        detection.OPENVINO_PRECISION = options.openvino_precision
     detector = _CountingDetector(Detector(**job["detector"]))
     runner_class = LocalRunner if options.end_to_end else _DetectOnlyRunner
     embedder = load_embedder(options.embedder, device="cpu") if options.end_to_end else None
     detector.detect([np.zeros((options.tile, options.tile, 3), np.uint8)])  # warm-up
     if embedder is not None:
         embedder.embed_images([np.zeros((64, 64, 3), np.uint8)])
+    if options.torch_threads:  # after the warm-up, where ultralytics sets its own
+        torch.set_num_threads(options.torch_threads)
     detector.tiles = 0
     config = IndexConfig(tile_size=options.tile, overlap=OVERLAP, batch_size=options.index_batch)
     marks: dict[str, float] = {}
@@ -414,7 +436,7 @@ def _run_ours(job: dict) -> dict:
         "tiles_detected": detector.tiles,
         "boxes": [(f.x, f.y, f.x + f.w, f.y + f.h, f.label, f.score) for f in found],
         "peak_rss_mb": _peak_rss_mb(),
-        "threads": torch.get_num_threads(),
+        "threads": torch.get_num_threads(),  # as the tiles ran
     }
 
 

@@ -49,6 +49,16 @@ class Command(BaseCommand):
             "--batch", type=int, default=None, help="tiles per model call (default: as index)"
         )
         parser.add_argument("--no-sahi", action="store_true", help="time our indexer only")
+        experiments = parser.add_argument_group("experiments (our side only)")
+        experiments.add_argument(
+            "--openvino-precision",
+            choices=["f32", "bf16", "f16"],
+            default=None,
+            help="compile OpenVINO in this precision (the indexer pins f32)",
+        )
+        experiments.add_argument(
+            "--torch-threads", type=int, default=None, help="torch threads (ultralytics: cpus - 1)"
+        )
 
     def handle(self, *args, **options) -> None:
         from dunhuang_search.elements.indexing import detector_batch_size
@@ -66,6 +76,8 @@ class Command(BaseCommand):
             "export_dir": str(settings.DETECTOR_EXPORT_DIR),
             "embedder": settings.EMBEDDER,
             "progress": options["verbosity"] >= 1,
+            "openvino_precision": options["openvino_precision"],
+            "torch_threads": options["torch_threads"],
         }
         if options["gigapixel"]:
             if options["size"]:
