@@ -126,7 +126,7 @@ def test_elements_json_lists_the_boxes_with_category_names_and_colours(client, m
 
 def test_elements_json_pages_through_many_elements(client, mural):
     Element.objects.bulk_create(
-        Element(mural=mural, x=i, y=i, w=10, h=10, source="dense") for i in range(25)
+        Element(mural=mural, x=i, y=i, w=10, h=10, source="detector") for i in range(25)
     )
 
     first = client.get(f"/murals/{mural.pk}/elements.json?limit=10").json()
