@@ -49,6 +49,9 @@ class Command(BaseCommand):
             "--batch", type=int, default=None, help="tiles per model call (default: as index)"
         )
         parser.add_argument("--no-sahi", action="store_true", help="time our indexer only")
+        parser.add_argument(
+            "--detect-only", action="store_true", help="skip our crop embedding (end to end)"
+        )
         experiments = parser.add_argument_group("experiments (our side only)")
         experiments.add_argument(
             "--openvino-precision",
@@ -86,7 +89,11 @@ class Command(BaseCommand):
         else:
             width, height = parse_size(options["size"] or "8192")
             bench = BenchOptions(
-                width=width, height=height, sahi=not options["no_sahi"], **common
+                width=width,
+                height=height,
+                sahi=not options["no_sahi"],
+                end_to_end=not options["detect_only"],
+                **common,
             )
         try:
             report = run_benchmark(bench)
