@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "dunhuang_search.catalogue",
     "dunhuang_search.elements",
     "dunhuang_search.search",
+    "dunhuang_search.training",
     "dunhuang_search.api",
 ]
 
