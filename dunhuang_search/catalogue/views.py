@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
+from dunhuang_search.elements.inscriptions import ocr_source
 from dunhuang_search.elements.models import Element
 
 from .models import Cave, Mural, Period, Site
@@ -228,6 +229,9 @@ def element_as_json(element: Element) -> dict[str, object]:
         "score": element.score,
         "source": element.source,
         "review_state": element.review_state,
+        "ocr_text": element.ocr_text,
+        "ocr_confidence": element.ocr_confidence,
+        "ocr_source": ocr_source(element.ocr_text, element.ocr_confidence),
     }
 
 
@@ -295,6 +299,11 @@ def mural_viewer(request: HttpRequest, pk: int) -> HttpResponse:
         "infoUrl": reverse("iiif:info", args=[mural.pk]),
         "elementsUrl": reverse("catalogue:mural_elements", args=[mural.pk]),
         "viewerUrl": reverse("catalogue:mural", args=[mural.pk]),
+        "ocrCorrectUrl": (
+            reverse("elements:correct_ocr", args=[0]).replace("/0/", "/{id}/")
+            if request.user.is_staff
+            else ""
+        ),
         "adminElementUrl": (
             reverse("admin:elements_element_change", args=[0]).replace("/0/", "/{id}/")
             if request.user.is_staff
@@ -341,6 +350,7 @@ def mural_elements_json(request: HttpRequest, pk: int) -> JsonResponse:
         .values(
             "id", "x", "y", "w", "h", "score", "source", "review_state",
             "category__slug", "category__name", "category__color",
+            "ocr_text", "ocr_confidence",
         )[offset : offset + limit]
     )
     items = [
@@ -356,6 +366,9 @@ def mural_elements_json(request: HttpRequest, pk: int) -> JsonResponse:
             "score": row["score"],
             "source": row["source"],
             "review_state": row["review_state"],
+            "ocr_text": row["ocr_text"],
+            "ocr_confidence": row["ocr_confidence"],
+            "ocr_source": ocr_source(row["ocr_text"], row["ocr_confidence"]),
         }
         for row in rows
     ]

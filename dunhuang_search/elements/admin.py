@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from .inscriptions import CorrectionError, correct_inscription
 from .models import Category, Element
 
 
@@ -61,6 +62,7 @@ class ElementAdmin(admin.ModelAdmin):
         "model_version",
         "reviewed_by",
         "reviewed_at",
+        "ocr_confidence",
         "created_at",
         "updated_at",
         "viewer_link",
@@ -79,6 +81,16 @@ class ElementAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).defer("embedding")
+
+    def save_model(self, request: HttpRequest, element: Element, form, change: bool) -> None:
+        """Edited inscription text is a reviewer's correction: the machine confidence goes, the
+        reviewer is recorded, so re-OCR and re-indexing keep it (see elements.inscriptions)."""
+        super().save_model(request, element, form, change)
+        if "ocr_text" in form.changed_data:
+            try:
+                correct_inscription(element.pk, element.ocr_text, request.user)
+            except CorrectionError as exc:
+                self.message_user(request, f"Text saved, not as a review: {exc}", level="warning")
 
     @admin.display(description="box (x, y, w, h)")
     def box(self, element: Element) -> str:

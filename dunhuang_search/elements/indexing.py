@@ -24,6 +24,7 @@ from indexer.merging import Detection, pairwise_overlap
 from indexer.pipeline import Checkpoint, FoundElement, IndexConfig, index_mural
 
 from .dense_indexing import dense_checkpoint_folder, index_dense_windows
+from .inscriptions import read_mural_inscriptions
 from .models import Category, Element, IndexJob
 
 logger = logging.getLogger(__name__)
@@ -348,7 +349,8 @@ def _reason(exc: Exception, mural: Mural) -> str:
 def _index_one(
     job: IndexJob, runner, config, categories, model_version, embedder, report, dense_config
 ):
-    """Detector phase, then (with job.dense) the dense phase, then FAISS; each resumable.
+    """Detector phase, inscription OCR, then (with job.dense) the dense phase, then FAISS;
+    each resumable.
 
     With dense windows to follow, FAISS is synced after the detector rows too, so they are
     searchable (and FAISS in line with the database) during the long dense phase.
@@ -375,6 +377,7 @@ def _index_one(
         next_phase = IndexJob.Phase.DENSE if job.dense else IndexJob.Phase.VECTORS
         write_elements(job, found, categories, model_version, embedder.id, next_phase)
         embed_unembedded(mural, runner, config, embedder.id)
+    read_mural_inscriptions(mural, report)  # OCR: unread inscriptions only, so resumable
     if job.phase == IndexJob.Phase.DENSE:
         sync_vectors(job, embedder.id, embedder.dim)
         index_dense_windows(job, embedder, dense_config, report)

@@ -241,6 +241,7 @@
     detailsPanel.querySelector("[data-field=source]").textContent = el.source;
     detailsPanel.querySelector("[data-field=review]").textContent = el.review_state;
     detailsPanel.querySelector("[data-field=link]").href = link;
+    renderInscription(el);
     const admin = detailsPanel.querySelector("[data-field=admin]");
     if (admin) {
       admin.hidden = !config.adminElementUrl;
@@ -248,6 +249,70 @@
     }
     detailsPanel.dataset.elementId = el.id;
     detailsPanel.hidden = false;
+  }
+
+  /* ---- inscription text (OCR) and a reviewer's correction ---- */
+
+  const ocrForm = detailsPanel.querySelector("[data-field=ocr-form]");
+
+  function renderInscription(el) {
+    const hasText = el.category === "inscription" || Boolean(el.ocr_text) ||
+      el.ocr_confidence !== null && el.ocr_confidence !== undefined;
+    detailsPanel.querySelectorAll("[data-ocr]").forEach((node) => { node.hidden = !hasText; });
+    const textNode = detailsPanel.querySelector("[data-field=ocr-text]");
+    const sourceNode = detailsPanel.querySelector("[data-field=ocr-source]");
+    textNode.textContent = el.ocr_text || "";
+    textNode.classList.toggle("muted", !el.ocr_text);
+    if (el.ocr_source === "ocr") {
+      if (!el.ocr_text) textNode.textContent = "No text found by OCR.";
+      sourceNode.textContent = `OCR, confidence ${el.ocr_confidence.toFixed(2)}`;
+    } else if (el.ocr_source === "reviewer") {
+      sourceNode.textContent = "Entered by a reviewer";
+    } else {
+      textNode.textContent = "Not read yet (indexing reads inscriptions).";
+      sourceNode.textContent = "";
+    }
+    if (ocrForm) {
+      ocrForm.hidden = !hasText || !config.ocrCorrectUrl;
+      ocrForm.elements.text.value = el.ocr_text || "";
+      ocrForm.querySelector("[data-field=ocr-status]").textContent = "";
+    }
+  }
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  if (ocrForm) {
+    ocrForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const id = Number(detailsPanel.dataset.elementId);
+      const status = ocrForm.querySelector("[data-field=ocr-status]");
+      status.textContent = "Saving…";
+      status.classList.remove("error");
+      try {
+        const response = await fetch(config.ocrCorrectUrl.replace("{id}", id), {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+          body: JSON.stringify({ text: ocrForm.elements.text.value }),
+        });
+        const body = await response.json();
+        if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
+        const el = elementsById.get(id) || body;
+        Object.assign(el, body);
+        if (rectsById.has(id)) rectsById.get(id).classList.toggle("rejected",
+          el.review_state === "rejected");
+        if (Number(detailsPanel.dataset.elementId) === id) renderDetails(el);
+        ocrForm.querySelector("[data-field=ocr-status]").textContent = "Saved.";
+      } catch (error) {
+        status.textContent = `Not saved: ${error.message}`;
+        status.classList.add("error");
+      }
+    });
   }
 
   detailsPanel.querySelector("[data-action=zoom]").addEventListener("click", () => {

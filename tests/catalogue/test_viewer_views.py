@@ -118,7 +118,7 @@ def test_elements_json_lists_the_boxes_with_category_names_and_colours(client, m
     assert by_id[donor.pk] == {
         "id": donor.pk, "x": 10, "y": 20, "w": 30, "h": 40, "category": "donor",
         "category_name": "Donor", "color": "#3cb44b", "score": 0.9, "source": "detector",
-        "review_state": "unreviewed",
+        "review_state": "unreviewed", "ocr_text": "", "ocr_confidence": None, "ocr_source": "",
     }
     assert by_id[loose.pk]["category"] == "uncategorised"
     assert by_id[loose.pk]["color"].startswith("#")

@@ -49,7 +49,8 @@ class Command(BaseCommand):
             def report(stage: str, done: int, total: int) -> None:
                 key = (mural.pk, stage)
                 if key not in bars:
-                    unit = {"tiles": "tile", "crops": "crop", "windows": "window"}[stage]
+                    units = {"tiles": "tile", "crops": "crop", "windows": "window", "ocr": "text"}
+                    unit = units[stage]
                     bars[key] = tqdm(
                         total=total,
                         desc=f"mural {mural.pk} {stage}",
