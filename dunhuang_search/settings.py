@@ -188,3 +188,13 @@ DETECTOR_EXPORT_DIR = VAR_DIR / "detector-exports"
 VECTOR_INDEX_PATH = VAR_DIR / "vectors" / "elements.faiss"
 JOBS_DIR = VAR_DIR / "jobs"
 RAY_ADDRESS = envstr("RAY_ADDRESS", "")
+
+# Search. Below SEARCH_ANN_THRESHOLD vectors FAISS searches exactly (flat); above it an IVF
+# index derived from the flat file (elements.faiss.ivf, parameters in its sidecar) is used.
+# SEARCH_IVF_NPROBE 0 = about 1/64 of the lists. A filter that leaves at most SEARCH_EXACT_MAX
+# elements is answered exactly by pgvector; FAISS is widened up to SEARCH_MAX_FAISS_K.
+SEARCH_ANN_THRESHOLD = envint("DUNHUANG_SEARCH_ANN_THRESHOLD", 50_000)
+SEARCH_IVF_NPROBE = envint("DUNHUANG_SEARCH_IVF_NPROBE", 0)
+SEARCH_EXACT_MAX = envint("DUNHUANG_SEARCH_EXACT_MAX", 20_000)
+SEARCH_MAX_FAISS_K = envint("DUNHUANG_SEARCH_MAX_FAISS_K", 4096)
+SEARCH_MAX_K = envint("DUNHUANG_SEARCH_MAX_K", 200)

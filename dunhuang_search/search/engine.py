@@ -1,0 +1,253 @@
+"""Runs a checked SearchRequest: by example (box, element or uploaded crop), by text, or by
+metadata alone, and returns the elements with their scores, best first.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db.models import F, Q, QuerySet
+
+from dunhuang_search.elements.models import Element
+
+from . import faiss_service
+from .query import SearchInputError, SearchRequest
+from .similarity import near_duplicates, nearest
+from .text import ParsedText, keyword_matches, parse_text
+
+RRF_K = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
+SORT_FIELDS = {
+    "period": ["mural__period__start_year", "mural__cave__number", "pk"],
+    "cave": ["mural__cave__site__name", "mural__cave__number", "mural__wall", "y", "x", "pk"],
+    "score": ["score", "pk"],
+}
+
+
+@dataclass
+class SearchOutcome:
+    request: SearchRequest
+    results: list[tuple[Element, float | None]]
+    strategy: str
+    total: int | None = None  # paginated kinds: matches in all pages
+    num_pages: int = 1
+    parsed: ParsedText | None = None
+    index: dict = field(default_factory=dict)
+
+    def query_dict(self) -> dict:
+        data = self.request.as_dict()
+        data["strategy"] = self.strategy
+        if self.parsed is not None:
+            data["parsed"] = self.parsed.as_dict()
+        if self.total is not None:
+            data.update(total=self.total, num_pages=self.num_pages)
+        if self.index:
+            data["index"] = self.index
+        return data
+
+
+_embedder = None
+_embedder_lock = threading.Lock()
+
+
+def active_embedder():
+    """The configured embedder, loaded once per process; calls are serialised by the caller."""
+    global _embedder
+    from django.conf import settings
+
+    with _embedder_lock:
+        if _embedder is None or getattr(_embedder, "_spec", None) != settings.EMBEDDER:
+            from dunhuang_search.elements.indexing import IndexingError, build_embedder
+
+            try:
+                _embedder = build_embedder()
+            except IndexingError as exc:
+                raise SearchInputError("embedder", str(exc)) from exc
+            _embedder._spec = settings.EMBEDDER
+        return _embedder
+
+
+def embed_images(images: list[np.ndarray]) -> tuple[np.ndarray, str]:
+    embedder = active_embedder()
+    with _embedder_lock:
+        return embedder.embed_images(images), embedder.id
+
+
+def embed_box(mural, box: tuple[int, int, int, int]) -> tuple[np.ndarray, str]:
+    """The box's crop, read and embedded exactly as the indexer embeds element crops."""
+    from indexer.imagery import Pyramid
+    from indexer.merging import Detection
+    from indexer.pipeline import IndexConfig, crop_with_context
+
+    x, y, w, h = box
+    if not mural.pyramid_path.exists():
+        raise SearchInputError(
+            "example", f"the image pyramid of mural {mural.pk} is missing; re-add the mural"
+        )
+    crop = crop_with_context(
+        Pyramid(mural.pyramid_path),
+        Detection(x, y, x + w, y + h, 1.0, 0),
+        IndexConfig().context_margin,
+    )
+    vectors, embedder_id = embed_images([crop])
+    return vectors[0], embedder_id
+
+
+def loaded_index():
+    try:
+        return faiss_service.service().get()
+    except faiss_service.NoIndexError as exc:
+        raise SearchInputError("index", str(exc)) from exc
+
+
+def _check_embedder(index, embedder_id: str, param: str) -> None:
+    if embedder_id != index.embedder:
+        raise SearchInputError(
+            param,
+            f"the vector index holds {index.embedder} vectors, but this query's vector comes "
+            f"from {embedder_id}; run `python manage.py rebuild_index --reembed`",
+        )
+
+
+def _with_relations(queryset: QuerySet[Element]) -> QuerySet[Element]:
+    return queryset.select_related("mural__cave__site", "mural__period", "category").defer(
+        "embedding"
+    )
+
+
+def _in_order(hits: list[tuple[int, float]]) -> list[tuple[Element, float]]:
+    rows = _with_relations(Element.objects.filter(pk__in=[i for i, _ in hits])).in_bulk()
+    return [(rows[i], score) for i, score in hits if i in rows]
+
+
+def similar(request: SearchRequest) -> SearchOutcome:
+    """Query by example: a drawn box, an existing element, or an uploaded crop."""
+    index = loaded_index()
+    exclude: Q | None = None
+    if request.example:
+        vector, embedder_id = embed_box(request.example.mural, request.example.box)
+        _check_embedder(index, embedder_id, "example")
+        exclude = near_duplicates(request.example.mural.pk, request.example.box)
+    elif request.element is not None:
+        element = request.element
+        if element.embedding is None or element.embedder != index.embedder:
+            raise SearchInputError(
+                "element",
+                f"element {element.pk} has no {index.embedder} vector yet; run "
+                f"`python manage.py index --mural {element.mural_id}`",
+            )
+        vector = np.asarray(element.embedding, dtype=np.float32)
+        exclude = Q(pk=element.pk) | near_duplicates(element.mural_id, tuple(element.bbox))
+    else:
+        vectors, embedder_id = embed_images([request.image])
+        vector = vectors[0]
+        _check_embedder(index, embedder_id, "image")
+    found = nearest(
+        index, vector, request.k, request.filters.q(), exclude, request.filters.narrowing
+    )
+    return SearchOutcome(request, _in_order(found.hits), found.strategy, index=index.describe())
+
+
+def _paginate(request: SearchRequest, queryset: QuerySet, order: list) -> tuple[list, int, int]:
+    total = queryset.count()
+    num_pages = max(1, math.ceil(total / request.page_size))
+    start = (request.page - 1) * request.page_size
+    rows = list(queryset.order_by(*order)[start : start + request.page_size])
+    return rows, total, num_pages
+
+
+def _order(sort: str, default: str) -> list:
+    sort = sort or default
+    fields = SORT_FIELDS[sort.lstrip("-")]
+    if sort.startswith("-"):
+        return [F(fields[0]).desc(nulls_last=True), *(f"-{f}" for f in fields[1:])]
+    return [F(fields[0]).asc(nulls_last=True), *fields[1:]]
+
+
+def browse(request: SearchRequest) -> SearchOutcome:
+    """Query by metadata alone: category, period, cave, site, review state; paginated."""
+    queryset = _with_relations(Element.objects.shown().filter(request.filters.q()))
+    rows, total, pages = _paginate(request, queryset, _order(request.sort, "period"))
+    return SearchOutcome(
+        request, [(e, e.score) for e in rows], "browse", total=total, num_pages=pages
+    )
+
+
+def _text_filters(request: SearchRequest, parsed: ParsedText) -> Q:
+    q = request.filters.q()
+    if parsed.categories:
+        q &= Q(category__in=parsed.categories)
+    if parsed.periods:
+        q &= Q(mural__period__in=parsed.periods)
+    if parsed.sites:
+        q &= Q(mural__cave__site__in=parsed.sites)
+    if parsed.caves:
+        q &= Q(mural__cave__number__in=parsed.caves)
+    return q
+
+
+def by_text(request: SearchRequest) -> SearchOutcome:
+    """Structured words become filters; the other words are matched by keyword and trigram.
+    With a text tower (open_clip), CLIP text-to-image similarity is fused with the keyword
+    ranking (reciprocal rank fusion)."""
+    parsed = parse_text(request.text)
+    condition = _text_filters(request, parsed)
+    keyword = keyword_matches(
+        _with_relations(Element.objects.shown().filter(condition)), parsed.words
+    )
+    embedder = _text_embedder()
+    if embedder is None:
+        if parsed.words:
+            order = [F("text_score").desc(), *_order(request.sort, "period")]
+        else:
+            order = _order(request.sort, "period")
+        rows, total, pages = _paginate(request, keyword, order)
+        scores = [round(float(e.text_score), 4) if parsed.words else e.score for e in rows]
+        return SearchOutcome(
+            request,
+            list(zip(rows, scores, strict=True)),
+            "keyword-trigram",
+            total=total,
+            num_pages=pages,
+            parsed=parsed,
+        )
+    index = loaded_index()
+    with _embedder_lock:
+        text_vector = embedder.embed_text([request.text])[0]
+    _check_embedder(index, embedder.id, "q")
+    semantic = nearest(index, text_vector, request.k, condition, None, True)
+    keyword_ids = list(
+        keyword.order_by(F("text_score").desc(), "pk").values_list("pk", flat=True)[: request.k]
+    )
+    fused: dict[int, float] = {}
+    for ranking in (keyword_ids, [i for i, _ in semantic.hits]):
+        for rank, pk in enumerate(ranking):
+            fused[pk] = fused.get(pk, 0.0) + 1.0 / (RRF_K + rank + 1)
+    best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[: request.k]
+    return SearchOutcome(
+        request,
+        _in_order([(pk, round(score, 6)) for pk, score in best]),
+        f"clip+keyword ({semantic.strategy})",
+        parsed=parsed,
+        index=index.describe(),
+    )
+
+
+def _text_embedder():
+    """The active embedder if it has a text tower, without loading one that has none."""
+    from django.conf import settings
+
+    if not settings.EMBEDDER.startswith("open_clip:"):
+        return None
+    embedder = active_embedder()
+    return embedder if hasattr(embedder, "embed_text") else None
+
+
+def run_search(request: SearchRequest) -> SearchOutcome:
+    if request.kind in ("example", "element", "image"):
+        return similar(request)
+    if request.kind == "text":
+        return by_text(request)
+    return browse(request)

@@ -1,0 +1,93 @@
+"""Nearest elements to a vector, under filters: FAISS first, widened until k survive the
+filters, or an exact pgvector query with the filter in SQL when the filter is selective.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Greatest, Least
+from pgvector.django import MaxInnerProduct
+
+from dunhuang_search.elements.models import Element
+
+from .faiss_service import LoadedIndex
+
+WIDEN_FACTOR = 4
+
+
+@dataclass
+class Neighbours:
+    hits: list[tuple[int, float]]  # (element id, cosine similarity), best first
+    strategy: str  # "faiss-flat" | "faiss-ivf" | "pgvector-exact"
+    faiss_k: int = 0  # the widest k asked of FAISS
+
+
+def near_duplicates(mural_id: int, box: tuple[int, int, int, int], iou: float = 0.5) -> Q:
+    """Elements on the same spot of the same mural: box IoU with `box` at least `iou`."""
+    x, y, w, h = box
+    inter_w = Greatest(Least(F("x") + F("w"), x + w) - Greatest(F("x"), x), 0)
+    inter_h = Greatest(Least(F("y") + F("h"), y + h) - Greatest(F("y"), y), 0)
+    inter = inter_w * inter_h
+    union = F("w") * F("h") + w * h - inter
+    return Q(mural_id=mural_id) & Q(
+        pk__in=Element.objects.filter(mural_id=mural_id)
+        .alias(_inter=inter, _union=union)
+        .filter(_inter__gte=iou * F("_union"))
+        .values("pk")
+    )
+
+
+def searchable(index: LoadedIndex, condition: Q, exclude: Q | None) -> QuerySet[Element]:
+    queryset = Element.objects.filter(embedder=index.embedder, embedding__isnull=False)
+    queryset = queryset.filter(condition)
+    return queryset.exclude(exclude) if exclude is not None else queryset
+
+
+def exact_pgvector(
+    queryset: QuerySet[Element], vector: np.ndarray, k: int
+) -> list[tuple[int, float]]:
+    rows = (
+        queryset.annotate(distance=MaxInnerProduct("embedding", vector))
+        .order_by("distance", "pk")
+        .values_list("pk", "distance")[:k]
+    )
+    return [(pk, -float(distance)) for pk, distance in rows]
+
+
+def nearest(
+    index: LoadedIndex,
+    vector: np.ndarray,
+    k: int,
+    condition: Q,
+    exclude: Q | None = None,
+    narrowing: bool = True,
+) -> Neighbours:
+    """The k elements nearest `vector` that meet `condition` and not `exclude`.
+
+    A selective filter (at most SEARCH_EXACT_MAX rows pass it) is answered exactly by pgvector
+    with the filter in SQL. Otherwise FAISS is asked for k, then 4x as many, and so on up to
+    SEARCH_MAX_FAISS_K, keeping the hits that pass the filter in SQL; if that is still short,
+    pgvector answers exactly.
+    """
+    vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+    queryset = searchable(index, condition, exclude)
+    exact_max = settings.SEARCH_EXACT_MAX
+    if narrowing and queryset.values("pk")[: exact_max + 1].count() <= exact_max:
+        return Neighbours(exact_pgvector(queryset, vector, k), "pgvector-exact")
+    strategy = "faiss-flat" if index.exact else "faiss-ivf"
+    wanted = min(index.count, k + 16)
+    while True:
+        scores, ids = index.search(vector[None, :], wanted)
+        pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        passing = set(queryset.filter(pk__in=[i for i, _ in pairs]).values_list("pk", flat=True))
+        hits = [(i, s) for i, s in pairs if i in passing][:k]
+        if len(hits) >= k or (index.exact and wanted >= index.count):
+            return Neighbours(hits, strategy, wanted)
+        # IVF probes only some lists: a short answer there is not the whole collection
+        if len(pairs) < wanted or wanted >= min(settings.SEARCH_MAX_FAISS_K, index.count):
+            return Neighbours(exact_pgvector(queryset, vector, k), "pgvector-exact", wanted)
+        wanted = min(wanted * WIDEN_FACTOR, settings.SEARCH_MAX_FAISS_K, index.count)

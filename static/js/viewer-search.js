@@ -1,0 +1,23 @@
+/* Query by example from the mural viewer: each "mural:boxdrawn" event (sent by viewer.js)
+ * loads the most similar elements into the side panel through htmx, without a page reload.
+ * The panel links to the same query on the /search/ page, whose URL can be shared.
+ */
+(function () {
+  "use strict";
+
+  const panel = document.getElementById("similar-panel");
+  const results = document.getElementById("similar-results");
+  if (!panel || !results) return;
+
+  document.addEventListener("mural:boxdrawn", (event) => {
+    const box = event.detail;
+    const example = `${box.mural}:${box.x},${box.y},${box.w},${box.h}`;
+    const url = `${results.dataset.searchUrl}?panel=viewer&example=${encodeURIComponent(example)}`;
+    panel.hidden = false;
+    results.setAttribute("aria-busy", "true");
+    results.innerHTML = '<p class="muted small">Searching…</p>';
+    htmx.ajax("GET", url, { target: "#similar-results", swap: "innerHTML" }).finally(() => {
+      results.setAttribute("aria-busy", "false");
+    });
+  });
+})();
