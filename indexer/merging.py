@@ -186,6 +186,27 @@ def _grown(box: np.ndarray, is_cut: bool, fraction: float = 0.05, minimum: float
     return np.array([box[0] - pad[0], box[1] - pad[1], box[2] + pad[0], box[3] + pad[1]])
 
 
+class _ByX:
+    """Boxes sorted by x1, to find the ones that may overlap a query box without scanning all.
+
+    A box can only intersect the query if its x1 lies in [query.x1 - widest, query.x2].
+    """
+
+    def __init__(self, boxes: np.ndarray):
+        self.order = np.argsort(boxes[:, 0], kind="stable")
+        self.x1 = boxes[self.order, 0]
+        self.widest = float((boxes[:, 2] - boxes[:, 0]).max()) if len(boxes) else 0.0
+        self.boxes = boxes
+
+    def near(self, box: np.ndarray, alive: np.ndarray) -> np.ndarray:
+        lo = np.searchsorted(self.x1, box[0] - self.widest, side="left")
+        hi = np.searchsorted(self.x1, box[2], side="right")
+        cand = self.order[lo:hi]
+        cand = cand[alive[cand]]
+        ys = self.boxes[cand]
+        return np.sort(cand[(ys[:, 1] <= box[3]) & (ys[:, 3] >= box[1])])
+
+
 def merge_tile_duplicates(
     dets: Sequence[Detection], iou_threshold: float = 0.5, ios_threshold: float = 0.6
 ) -> list[Detection]:
@@ -205,13 +226,15 @@ def merge_tile_duplicates(
         boxes, _ = _as_arrays(group)
         cut = np.array([d.cut for d in group], dtype=bool)
         alive = np.ones(len(group), dtype=bool)
+        by_x = _ByX(boxes)
         for i in range(len(group)):
             if not alive[i]:
                 continue
             alive[i] = False
             box, best, score = boxes[i].copy(), group[i], group[i].score
             while True:
-                rest = np.nonzero(alive)[0]
+                # only boxes touching the (grown) box can reach either threshold
+                rest = by_x.near(_grown(box, best.cut), alive)
                 if not len(rest):
                     break
                 iou = pairwise_overlap(box, boxes[rest], "iou")

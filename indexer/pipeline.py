@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .imagery import Pyramid
+from .imagery import Pyramid, release_freed_memory
 from .merging import Detection, merge_tile_duplicates, project_tile_boxes_to_mural
 from .tiling import Tile, tile_mural
 
@@ -184,8 +184,33 @@ class LocalRunner:
             yield embed_crop_batch(pyramid, dets, self.embedder, config)
 
 
+def read_tiles(pyramid: Pyramid, tiles: Sequence[Tile], scale: float) -> list[np.ndarray]:
+    """The pixels of several tiles, exactly as read_tile gives them.
+
+    At scale 1 the tiles of one grid row are cut from one read of the strip they cover: the
+    pyramid's JPEG tiles under a half-overlap row are then decoded once, not once per window
+    (about four times fewer decodes). Resized tiles are read one by one, so that their
+    resampling never depends on the batch they came in.
+    """
+    if scale != 1.0:
+        return [read_tile(pyramid, tile, scale) for tile in tiles]
+    arrays: dict[int, np.ndarray] = {}
+    rows: dict[tuple[int, int], list[Tile]] = {}
+    for tile in tiles:
+        rows.setdefault((tile.y, tile.h), []).append(tile)
+    for (y, h), row in rows.items():
+        x0 = min(tile.x for tile in row)
+        x1 = max(tile.x + tile.w for tile in row)
+        strip = pyramid.read_full_res(x0, y, x1 - x0, h)
+        for tile in row:
+            arrays[tile.index] = np.ascontiguousarray(strip[:, tile.x - x0 : tile.x - x0 + tile.w])
+    return [arrays[tile.index] for tile in tiles]
+
+
 def _read_batch(pyramid: Pyramid, tiles: Sequence[Tile], config: IndexConfig) -> list[np.ndarray]:
-    return [read_tile(pyramid, tile, config.scale) for tile in tiles]
+    arrays = read_tiles(pyramid, tiles, config.scale)
+    release_freed_memory()
+    return arrays
 
 
 def _detect_arrays(pyramid, tiles, arrays, detector, config) -> list[tuple[int, list[Detection]]]:
@@ -211,14 +236,14 @@ def _detect_arrays(pyramid, tiles, arrays, detector, config) -> list[tuple[int, 
     return [(tile.index, results[tile.index]) for tile in tiles]
 
 
-def index_mural(
+def detect_mural(
     pyramid_path: str | os.PathLike,
     runner,
     config: IndexConfig,
     checkpoint: Checkpoint,
     progress: Progress | None = None,
-) -> list[FoundElement]:
-    """Find and embed the elements of one mural, resuming from `checkpoint`.
+) -> list[Detection]:
+    """The mural's merged detections, in reading order, resuming from `checkpoint`.
 
     Detection results are merged across tiles only once every tile is done, in tile order,
     so the result does not depend on the order batches finished (or on the engine).
@@ -242,7 +267,20 @@ def index_mural(
     merged = merge_tile_duplicates(raw, config.iou_threshold, config.ios_threshold)
     merged = [d for d in merged if d.xywh()[2] >= config.min_box and d.xywh()[3] >= config.min_box]
     merged.sort(key=lambda d: (d.xywh()[1], d.xywh()[0], d.label, -d.score))
+    return merged
 
+
+def index_mural(
+    pyramid_path: str | os.PathLike,
+    runner,
+    config: IndexConfig,
+    checkpoint: Checkpoint,
+    progress: Progress | None = None,
+) -> list[FoundElement]:
+    """Find (detect_mural) and embed the elements of one mural, resuming from `checkpoint`."""
+    pyramid_path = str(pyramid_path)
+    merged = detect_mural(pyramid_path, runner, config, checkpoint, progress)
+    report = progress or (lambda stage, n, total: None)
     vectors = checkpoint.done_vectors()
     starts = list(range(0, len(merged), config.embed_batch_size))
     todo_starts = [s for s in starts if s not in vectors]

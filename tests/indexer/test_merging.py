@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from indexer import merging
 from indexer.merging import (
     Detection,
     greedy_nmm,
@@ -157,3 +158,23 @@ def test_overlap_metrics_are_zero_for_disjoint_boxes(metric):
 
     overlap = pairwise_overlap(np.array([0, 0, 10, 10.0]), np.array([[20, 20, 30, 30.0]]), metric)
     assert overlap[0] == 0
+
+
+def test_the_spatial_lookup_merges_exactly_as_a_scan_of_every_box(monkeypatch):
+    rng = np.random.default_rng(5)
+    raw = [
+        Detection(x, y, x + w, y + h, float(s), int(c), bool(k))
+        for x, y, w, h, s, c, k in zip(
+            rng.uniform(0, 3000, 600),
+            rng.uniform(0, 2000, 600),
+            rng.uniform(5, 400, 600),
+            rng.uniform(5, 400, 600),
+            rng.random(600),
+            rng.integers(0, 3, 600),
+            rng.random(600) < 0.3,
+            strict=True,
+        )
+    ]
+    fast = merge_tile_duplicates(raw)
+    monkeypatch.setattr(merging._ByX, "near", lambda self, box, alive: np.nonzero(alive)[0])
+    assert merge_tile_duplicates(raw) == fast

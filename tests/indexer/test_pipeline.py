@@ -3,11 +3,21 @@ at its exact box, and a killed run resumes without redoing or losing work."""
 
 from __future__ import annotations
 
+import sys
+
+import numpy as np
 import pytest
 import pyvips
 
-from indexer.imagery import Pyramid, build_pyramid
-from indexer.pipeline import Checkpoint, IndexConfig, LocalRunner, index_mural
+from indexer.imagery import Pyramid, build_pyramid, release_freed_memory
+from indexer.pipeline import (
+    Checkpoint,
+    IndexConfig,
+    LocalRunner,
+    index_mural,
+    read_tile,
+    read_tiles,
+)
 from indexer.synthetic import CATEGORIES, plan_mural, render_mural
 from indexer.tiling import tile_mural
 from tests.indexer.oracle import ColourLayoutEmbedder, OracleDetector
@@ -136,3 +146,20 @@ def test_it_skips_blank_tiles(tmp_path):
             tx <= x and ty <= y and x + w <= tx + tw and y + h <= ty + th and tl == label
             for tx, ty, tw, th, tl in boxes
         )
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.5])
+def test_strip_reads_give_exactly_the_pixels_of_tile_by_tile_reads(mural, scale):
+    _, path = mural
+    pyramid = Pyramid(path)
+    tiles = tile_mural(pyramid.width, pyramid.height, 640, 0.5, scale)
+    batch = tiles[3:14]  # spans the end of one grid row and the start of the next
+    assert len({tile.y for tile in batch}) == 2
+    for tile, array in zip(batch, read_tiles(pyramid, batch, scale), strict=True):
+        assert array.flags.c_contiguous
+        assert np.array_equal(array, read_tile(pyramid, tile, scale))
+
+
+def test_freed_memory_is_handed_back_at_most_once_per_interval():
+    assert release_freed_memory(min_interval_s=0.0) == (sys.platform == "linux")
+    assert release_freed_memory(min_interval_s=3600.0) is False
