@@ -179,12 +179,16 @@ DETECTOR_CONF = float(envstr("DUNHUANG_DETECTOR_CONF", "0.25"))
 EMBEDDER = envstr("DUNHUANG_EMBEDDER", "efficientnet-lite0")
 DEVICE = envstr("DUNHUANG_DEVICE", "auto")
 INDEX_TILE_SIZE = envint("DUNHUANG_TILE_SIZE", 640)
+# detector pixels per mural pixel: windows are INDEX_TILE_SIZE / INDEX_SCALE mural pixels wide
+INDEX_SCALE = float(envstr("DUNHUANG_INDEX_SCALE", "1.0"))
 INDEX_BATCH_SIZE = envint("DUNHUANG_BATCH_SIZE", 8)  # tiles per checkpointed batch
 # Tiles per model call: 0 = automatic (1 on CPU, where batching does not pay on few cores; 8 on
 # CUDA). Exported (openvino/onnx) models are built for this batch size.
 DETECTOR_BATCH_SIZE = envint("DUNHUANG_DETECTOR_BATCH", 0)
 DETECTOR_MAX_DET = envint("DUNHUANG_DETECTOR_MAX_DET", 300)
 DETECTOR_EXPORT_DIR = VAR_DIR / "detector-exports"
+DETECTOR_MODELS_DIR = VAR_DIR / "models"  # checkpoints that train_detector registers
+DATASETS_DIR = VAR_DIR / "datasets"
 VECTOR_INDEX_PATH = VAR_DIR / "vectors" / "elements.faiss"
 JOBS_DIR = VAR_DIR / "jobs"
 RAY_ADDRESS = envstr("RAY_ADDRESS", "")

@@ -31,6 +31,8 @@ def isolated_var(settings, tmp_path):
     settings.VECTOR_INDEX_PATH = tmp_path / "var" / "vectors" / "elements.faiss"
     settings.JOBS_DIR = tmp_path / "var" / "jobs"
     settings.DETECTOR_EXPORT_DIR = tmp_path / "var" / "detector-exports"
+    settings.DETECTOR_MODELS_DIR = tmp_path / "var" / "models"
+    settings.DATASETS_DIR = tmp_path / "var" / "datasets"
     return tmp_path / "var"
 
 

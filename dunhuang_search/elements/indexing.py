@@ -45,16 +45,29 @@ def detector_batch_size(device: str) -> int:
     return 8 if on_gpu else 1
 
 
+def default_index_config() -> IndexConfig:
+    """Tiles as the active detector was trained on them (see training.registry)."""
+    from dunhuang_search.training.registry import active_detector
+
+    choice = active_detector()
+    return IndexConfig(
+        tile_size=choice.tile_size, scale=choice.scale, batch_size=settings.INDEX_BATCH_SIZE
+    )
+
+
 def build_detector(runtime: str | None = None, device: str | None = None, weights=None):
+    """The active detector (a DetectorModel, else DETECTOR_WEIGHTS), or `weights`."""
+    from dunhuang_search.training.registry import active_detector
     from indexer.detection import Detector, DetectorError
 
     device = device or settings.DEVICE
+    choice = active_detector()
     try:
         return Detector(
-            weights or settings.DETECTOR_WEIGHTS,
+            weights or choice.weights,
             runtime=runtime or settings.DETECTOR_RUNTIME,
             device=device,
-            imgsz=settings.INDEX_TILE_SIZE,
+            imgsz=choice.tile_size,
             conf=settings.DETECTOR_CONF,
             batch_size=detector_batch_size(device),
             cache_dir=settings.DETECTOR_EXPORT_DIR,
@@ -294,9 +307,7 @@ def index_murals(
     except IndexingError as exc:
         _fail_queued(murals, str(exc))
         raise
-    config = config or IndexConfig(
-        tile_size=settings.INDEX_TILE_SIZE, batch_size=settings.INDEX_BATCH_SIZE
-    )
+    config = config or default_index_config()
     dense_config = dense_config or DenseConfig()
     fingerprint = config.fingerprint(detector.version, embedder.id)
     if dense:
