@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,14 +21,76 @@ class DetectorChoice:
 
 
 def active_detector() -> DetectorChoice:
-    """The active DetectorModel with its training geometry; without one, the settings'
-    DETECTOR_WEIGHTS at DUNHUANG_TILE_SIZE and DUNHUANG_INDEX_SCALE."""
+    """The active DetectorModel with its training geometry. Without one, DETECTOR_WEIGHTS at the
+    geometry of its sidecar (`<weights>.json`, as the demo detector has) or, failing that, at
+    DUNHUANG_TILE_SIZE and DUNHUANG_INDEX_SCALE."""
     row = DetectorModel.active()
     if row is not None:
         return DetectorChoice(
             row.name, row.weights, row.tile_size, row.scale, tuple(row.classes)
         )
     weights = str(settings.DETECTOR_WEIGHTS)
+    card = weights_card(weights)
     return DetectorChoice(
-        Path(weights).stem, weights, settings.INDEX_TILE_SIZE, settings.INDEX_SCALE, None
+        card.get("name", Path(weights).stem),
+        weights,
+        int(card.get("tile_size", settings.INDEX_TILE_SIZE)),
+        float(card.get("scale", settings.INDEX_SCALE)),
+        tuple(card["classes"]) if "classes" in card else None,
     )
+
+
+def weights_card(weights: str | Path) -> dict:
+    """A checkpoint's JSON sidecar (name, classes, tile_size, scale, metrics, command), or {}."""
+    path = Path(weights).with_suffix(".json")
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_weights_card(weights: str | Path, row: DetectorModel, command: str) -> Path:
+    """Write `<weights>.json` beside a checkpoint copied out of the registry (train_detector
+    --out): what another install needs to index with it as it was trained."""
+    path = Path(weights).with_suffix(".json")
+    card = {
+        "name": row.name,
+        "classes": list(row.classes),
+        "tile_size": row.tile_size,
+        "scale": row.scale,
+        "sha256": row.sha256,
+        "metrics": row.metrics,
+        "parameters": row.parameters,
+        "command": command,
+    }
+    path.write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def register_weights_file(weights: str | Path, activate_if_none: bool = True) -> DetectorModel:
+    """A DetectorModel for a checkpoint that ships with a sidecar (the demo detector), in place.
+
+    Idempotent: the same file (by sha256) is registered once. It is made active when no other
+    detector is, so that a fresh install indexes with it.
+    """
+    from .train import register, sha256_of
+
+    weights = Path(weights)
+    digest = sha256_of(weights)
+    row = DetectorModel.objects.filter(sha256=digest, weights=str(weights)).first()
+    if row is None:
+        card = weights_card(weights)
+        name = card.get("name", weights.stem)
+        if DetectorModel.objects.filter(name=name).exists():
+            name = f"{name}-{digest[:8]}"
+        row = register(
+            weights,
+            name,
+            int(card.get("tile_size", settings.INDEX_TILE_SIZE)),
+            float(card.get("scale", settings.INDEX_SCALE)),
+            card.get("metrics", {}),
+            {"command": card.get("command", ""), "source": str(weights)},
+            copy=False,
+        )
+    if activate_if_none and DetectorModel.active() is None:
+        row.activate()
+    return row

@@ -64,12 +64,18 @@ class Command(BaseCommand):
         )
         if options["no_index"]:
             return
-        if not Path(settings.DETECTOR_WEIGHTS).is_file():
-            self.stdout.write(
-                f"no detector weights at {settings.DETECTOR_WEIGHTS}: not indexing "
-                f"(set DETECTOR_WEIGHTS, or train one with train_detector)"
-            )
-            return
+        from dunhuang_search.training.models import DetectorModel
+        from dunhuang_search.training.registry import register_weights_file
+
+        if DetectorModel.active() is None:
+            if not Path(settings.DETECTOR_WEIGHTS).is_file():
+                self.stdout.write(
+                    f"no detector weights at {settings.DETECTOR_WEIGHTS}: not indexing "
+                    f"(set DETECTOR_WEIGHTS, or train one with train_detector)"
+                )
+                return
+            detector = register_weights_file(settings.DETECTOR_WEIGHTS)
+            self.stdout.write(f"detector {detector.name} registered and active")
         call_command("index", mural=[m.pk for m in murals], stdout=self.stdout, stderr=self.stderr)
 
     def _generate(self, outdir: Path, count: int, width: int, height: int, seed: int) -> list:

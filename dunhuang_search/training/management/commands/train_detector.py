@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from tqdm import tqdm
 
+from dunhuang_search.training.registry import write_weights_card
 from dunhuang_search.training.train import (
     TrainingError,
     TrainOptions,
@@ -26,6 +27,15 @@ from dunhuang_search.training.train import (
     train,
 )
 from indexer.datasets import DatasetError, Geometry, build_yolo_dataset, read_manifest
+
+
+def command_line() -> str:
+    """This command as typed (for the record that reproduces a checkpoint)."""
+    import shlex
+    import sys
+
+    args = sys.argv[1:] if Path(sys.argv[0]).name == "manage.py" else ["train_detector"]
+    return "python manage.py " + " ".join(shlex.quote(a) for a in args)
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -220,6 +230,7 @@ class Command(BaseCommand):
                 out = Path(options["out"])
                 out.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(row.weights, out)
+                write_weights_card(out, row, command_line())
         return {
             "name": row.name,
             "weights": row.weights,
