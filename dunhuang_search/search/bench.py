@@ -33,10 +33,10 @@ CHUNK = 32_768
 class SyntheticData:
     dim: int
     seed: int = 1
-    clusters: int = 2000
+    clusters: int = 1000
     rank: int = 48
-    low_rank_scale: float = 0.55
-    noise_scale: float = 0.35
+    low_rank_scale: float = 0.8
+    noise_scale: float = 0.45
     centres: np.ndarray = field(init=False, repr=False)
     basis: np.ndarray = field(init=False, repr=False)
 

@@ -15,7 +15,7 @@ from dunhuang_search.elements.models import Element
 
 from . import faiss_service
 from .query import SearchInputError, SearchRequest
-from .similarity import near_duplicates, nearest
+from .similarity import Exclusion, nearest
 from .text import ParsedText, keyword_matches, parse_text
 
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
@@ -125,11 +125,11 @@ def _in_order(hits: list[tuple[int, float]]) -> list[tuple[Element, float]]:
 def similar(request: SearchRequest) -> SearchOutcome:
     """Query by example: a drawn box, an existing element, or an uploaded crop."""
     index = loaded_index()
-    exclude: Q | None = None
+    exclude: Exclusion | None = None
     if request.example:
         vector, embedder_id = embed_box(request.example.mural, request.example.box)
         _check_embedder(index, embedder_id, "example")
-        exclude = near_duplicates(request.example.mural.pk, request.example.box)
+        exclude = Exclusion(request.example.mural.pk, tuple(request.example.box))
     elif request.element is not None:
         element = request.element
         if element.embedding is None or element.embedder != index.embedder:
@@ -139,15 +139,25 @@ def similar(request: SearchRequest) -> SearchOutcome:
                 f"`python manage.py index --mural {element.mural_id}`",
             )
         vector = np.asarray(element.embedding, dtype=np.float32)
-        exclude = Q(pk=element.pk) | near_duplicates(element.mural_id, tuple(element.bbox))
+        exclude = Exclusion(element.mural_id, tuple(element.bbox), element.pk)
     else:
         vectors, embedder_id = embed_images([request.image])
         vector = vectors[0]
         _check_embedder(index, embedder_id, "image")
     found = nearest(
-        index, vector, request.k, request.filters.q(), exclude, request.filters.narrowing
+        index,
+        vector,
+        request.k,
+        request.filters.q(),
+        exclude,
+        request.filters.narrowing,
+        fetch=_with_relations,
     )
-    return SearchOutcome(request, _in_order(found.hits), found.strategy, index=index.describe())
+    if found.rows is not None:
+        results = [(found.rows[pk], score) for pk, score in found.hits]
+    else:
+        results = _in_order(found.hits)
+    return SearchOutcome(request, results, found.strategy, index=index.describe())
 
 
 def _paginate(request: SearchRequest, queryset: QuerySet, order: list) -> tuple[list, int, int]:

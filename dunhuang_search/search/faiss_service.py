@@ -258,6 +258,13 @@ class FaissService:
                 Path(tmp).unlink(missing_ok=True)
 
 
+def set_search_threads() -> None:
+    """OpenMP threads per FAISS call: 1 by default, since a web server runs many queries at once
+    and OpenMP teams in concurrent callers slow each other down."""
+    if settings.SEARCH_FAISS_THREADS:
+        faiss.omp_set_num_threads(settings.SEARCH_FAISS_THREADS)
+
+
 _services: dict[Path, FaissService] = {}
 _services_lock = threading.Lock()
 
@@ -268,5 +275,6 @@ def service() -> FaissService:
     with _services_lock:
         found = _services.get(path)
         if found is None or found.threshold != settings.SEARCH_ANN_THRESHOLD:
+            set_search_threads()
             found = _services[path] = FaissService(path)
         return found

@@ -4,6 +4,7 @@ filters, or an exact pgvector query with the filter in SQL when the filter is se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,32 @@ class Neighbours:
     hits: list[tuple[int, float]]  # (element id, cosine similarity), best first
     strategy: str  # "faiss-flat" | "faiss-ivf" | "pgvector-exact"
     faiss_k: int = 0  # the widest k asked of FAISS
+    rows: dict[int, Element] | None = None  # the hits' rows, when the search fetched them
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """The query's own spot: the query element, and boxes of the same mural at IoU >= iou."""
+
+    mural_id: int
+    box: tuple[int, int, int, int]
+    element_id: int | None = None
+    iou: float = 0.5
+
+    def q(self) -> Q:
+        same_spot = near_duplicates(self.mural_id, self.box, self.iou)
+        return same_spot | Q(pk=self.element_id) if self.element_id else same_spot
+
+    def matches(self, element: Element) -> bool:
+        if element.pk == self.element_id:
+            return True
+        if element.mural_id != self.mural_id:
+            return False
+        x, y, w, h = self.box
+        iw = max(0, min(element.x + element.w, x + w) - max(element.x, x))
+        ih = max(0, min(element.y + element.h, y + h) - max(element.y, y))
+        inter = iw * ih
+        return inter >= self.iou * (element.w * element.h + w * h - inter)
 
 
 def near_duplicates(mural_id: int, box: tuple[int, int, int, int], iou: float = 0.5) -> Q:
@@ -41,7 +68,7 @@ def near_duplicates(mural_id: int, box: tuple[int, int, int, int], iou: float = 
     )
 
 
-def searchable(index: LoadedIndex, condition: Q, exclude: Q | None) -> QuerySet[Element]:
+def searchable(index: LoadedIndex, condition: Q, exclude: Q | None = None) -> QuerySet[Element]:
     queryset = Element.objects.filter(embedder=index.embedder, embedding__isnull=False)
     queryset = queryset.filter(condition)
     return queryset.exclude(exclude) if exclude is not None else queryset
@@ -63,31 +90,40 @@ def nearest(
     vector: np.ndarray,
     k: int,
     condition: Q,
-    exclude: Q | None = None,
+    exclude: Exclusion | None = None,
     narrowing: bool = True,
+    fetch: Callable[[QuerySet], QuerySet] | None = None,
 ) -> Neighbours:
-    """The k elements nearest `vector` that meet `condition` and not `exclude`.
+    """The k elements nearest `vector` that meet `condition` and are not excluded.
 
     A selective filter (at most SEARCH_EXACT_MAX rows pass it) is answered exactly by pgvector
     with the filter in SQL. Otherwise FAISS is asked for k, then 4x as many, and so on up to
     SEARCH_MAX_FAISS_K, keeping the hits that pass the filter in SQL; if that is still short,
-    pgvector answers exactly.
+    pgvector answers exactly. `fetch` shapes the rows the FAISS path reads (e.g. with their
+    relations), so a caller that needs them gets them in the same query.
     """
     vector = np.asarray(vector, dtype=np.float32).reshape(-1)
-    queryset = searchable(index, condition, exclude)
+    queryset = searchable(index, condition, None)
     exact_max = settings.SEARCH_EXACT_MAX
     if narrowing and queryset.values("pk")[: exact_max + 1].count() <= exact_max:
-        return Neighbours(exact_pgvector(queryset, vector, k), "pgvector-exact")
+        excluded = queryset.exclude(exclude.q()) if exclude else queryset
+        return Neighbours(exact_pgvector(excluded, vector, k), "pgvector-exact")
     strategy = "faiss-flat" if index.exact else "faiss-ivf"
     wanted = min(index.count, k + 16)
+    rows_of = fetch or (lambda qs: qs.only("pk", "mural_id", "x", "y", "w", "h"))
     while True:
         scores, ids = index.search(vector[None, :], wanted)
         pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-        passing = set(queryset.filter(pk__in=[i for i, _ in pairs]).values_list("pk", flat=True))
-        hits = [(i, s) for i, s in pairs if i in passing][:k]
+        rows = {
+            row.pk: row
+            for row in rows_of(queryset.filter(pk__in=[i for i, _ in pairs]))
+            if not (exclude and exclude.matches(row))
+        }
+        hits = [(i, s) for i, s in pairs if i in rows][:k]
         if len(hits) >= k or (index.exact and wanted >= index.count):
-            return Neighbours(hits, strategy, wanted)
+            return Neighbours(hits, strategy, wanted, rows if fetch else None)
         # IVF probes only some lists: a short answer there is not the whole collection
         if len(pairs) < wanted or wanted >= min(settings.SEARCH_MAX_FAISS_K, index.count):
-            return Neighbours(exact_pgvector(queryset, vector, k), "pgvector-exact", wanted)
+            excluded = queryset.exclude(exclude.q()) if exclude else queryset
+            return Neighbours(exact_pgvector(excluded, vector, k), "pgvector-exact", wanted)
         wanted = min(wanted * WIDEN_FACTOR, settings.SEARCH_MAX_FAISS_K, index.count)

@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from dunhuang_search.search import bench
-from dunhuang_search.search.faiss_service import IvfParams, LoadedIndex
+from dunhuang_search.search.faiss_service import IvfParams, LoadedIndex, set_search_threads
 from indexer.vectors import VectorIndex
 
 FILTER_MURALS = 100  # rows are spread over 100 caves: one cave keeps 1%
@@ -58,7 +58,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--json", action="store_true", help="last line: one JSON object")
 
-    def check(self, o: dict) -> None:
+    def validate(self, o: dict) -> None:
         def bad(message: str):
             raise CommandError(message, returncode=2)
 
@@ -82,7 +82,7 @@ class Command(BaseCommand):
     def handle(self, *args, **o) -> None:
         o["pg_n"] = o["pg_n"] or min(o["n"], 200_000)
         o["dim"] = o["dim"] or embedder_dim()
-        self.check(o)
+        self.validate(o)
         bench.delete_bench_rows()
         try:
             report = self.run(o)
@@ -157,6 +157,7 @@ class Command(BaseCommand):
             index,
             {} if exact else {"nlist": params.nlist, "nprobe": params.nprobe},
         )
+        set_search_threads()  # as the search service runs it
         self.log("timing FAISS…")
         faiss_ms, faiss_found = self.time_queries(
             lambda q: loaded.search(q[None, :], k)[1][0], queries
