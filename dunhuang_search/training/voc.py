@@ -34,16 +34,33 @@ class VocError(ValueError):
 
 @dataclass(frozen=True)
 class VocObject:
-    """One labelled box, 0-based (x, y, w, h) in image pixels, with the lines it came from."""
+    """One labelled box as written (VOC corners, 1-based inclusive), with its lines."""
 
     name: str
-    x: int
-    y: int
-    w: int
-    h: int
+    xmin: int
+    ymin: int
+    xmax: int
+    ymax: int
     line: int  # of <object>
     name_line: int
     box_line: int
+
+    # 0-based (x, y, w, h); a corner of 0, as some tools write, is read as 1
+    @property
+    def x(self) -> int:
+        return max(self.xmin, 1) - 1
+
+    @property
+    def y(self) -> int:
+        return max(self.ymin, 1) - 1
+
+    @property
+    def w(self) -> int:
+        return self.xmax - self.x
+
+    @property
+    def h(self) -> int:
+        return self.ymax - self.y
 
 
 @dataclass(frozen=True)
@@ -131,9 +148,8 @@ def parse_voc(path: str | os.PathLike) -> VocAnnotation:
         xmin, ymin, xmax, ymax = (
             round(_number(box, tag, path, box_line)) for tag in ("xmin", "ymin", "xmax", "ymax")
         )
-        x, y = max(xmin, 1) - 1, max(ymin, 1) - 1
         objects.append(
-            VocObject(name, x, y, xmax - x, ymax - y, line_of(obj), line_of(name_node), box_line)
+            VocObject(name, xmin, ymin, xmax, ymax, line_of(obj), line_of(name_node), box_line)
         )
     return VocAnnotation(
         path,
@@ -148,19 +164,17 @@ def parse_voc(path: str | os.PathLike) -> VocAnnotation:
 
 
 def check_boxes(annotation: VocAnnotation, width: int, height: int) -> None:
-    """Every box inside a width x height image, with an area."""
+    """Every box inside a width x height image, with an area (xmax > xmin, ymax > ymin, as
+    CVAT and labelImg measure it)."""
     for obj in annotation.objects:
-        if obj.w <= 0 or obj.h <= 0:
+        corners = f"xmin {obj.xmin}, ymin {obj.ymin}, xmax {obj.xmax}, ymax {obj.ymax}"
+        if obj.xmax <= obj.xmin or obj.ymax <= obj.ymin:
             raise VocError(
-                f"box of {obj.name!r} has zero area (xmin {obj.x + 1}, xmax {obj.x + obj.w}, "
-                f"ymin {obj.y + 1}, ymax {obj.y + obj.h})",
-                annotation.path,
-                obj.box_line,
+                f"box of {obj.name!r} has zero area ({corners})", annotation.path, obj.box_line
             )
-        if obj.x < 0 or obj.y < 0 or obj.x + obj.w > width or obj.y + obj.h > height:
+        if obj.xmin < 0 or obj.ymin < 0 or obj.xmax > width or obj.ymax > height:
             raise VocError(
-                f"box of {obj.name!r} (xmin {obj.x + 1}, ymin {obj.y + 1}, xmax {obj.x + obj.w}, "
-                f"ymax {obj.y + obj.h}) lies outside the {width}x{height} image",
+                f"box of {obj.name!r} ({corners}) lies outside the {width}x{height} image",
                 annotation.path,
                 obj.box_line,
             )

@@ -283,13 +283,15 @@ def _write(samples: list[Sample], progress: Progress | None) -> ImportReport:
 
 
 def _write_elements(samples: list[Sample]) -> tuple[int, int]:
-    """Manual elements for every object, except exact copies of manual elements already there
-    (importing the same set twice adds nothing)."""
+    """Manual elements for every object, except exact copies of elements a person already
+    made or reviewed (manual ones, reviewed detections): importing the same set twice, or an
+    export of ours, adds nothing, and a box a reviewer rejected does not come back."""
     murals = {s.mural.pk for s in samples}
     existing = set(
-        Element.objects.filter(mural__in=murals, source=Element.Source.MANUAL).values_list(
-            "mural_id", "x", "y", "w", "h", "category_id"
-        )
+        Element.objects.filter(mural__in=murals)
+        .exclude(source=Element.Source.DENSE)
+        .exclude(source=Element.Source.DETECTOR, review_state=Element.Review.UNREVIEWED)
+        .values_list("mural_id", "x", "y", "w", "h", "category_id")
     )
     rows, duplicates = [], 0
     for sample in samples:
