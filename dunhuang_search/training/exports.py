@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from dunhuang_search.catalogue.models import Mural, Period, Site
 from dunhuang_search.elements.models import Category, Element
 
+from .train import accepted_elements
 from .voc import Box, voc_xml
 
 FORMATS = ("voc", "yolo", "coco")
@@ -30,15 +31,6 @@ Progress = Callable[..., Iterable]  # called like tqdm(iterable, desc=..., unit=
 
 class ExportError(ValueError):
     """An export that cannot be made as asked; the message is one readable line."""
-
-
-def accepted_elements() -> QuerySet:
-    """Boxes a person vouches for: manual ones not rejected, detector ones accepted."""
-    return Element.objects.filter(
-        (Q(source=Element.Source.MANUAL) & ~Q(review_state=Element.Review.REJECTED))
-        | (Q(source=Element.Source.DETECTOR) & Q(review_state=Element.Review.ACCEPTED)),
-        category__isnull=False,
-    )
 
 
 def select_elements(
