@@ -55,6 +55,9 @@ class Command(BaseCommand):
         parser.add_argument("--load-clients", type=int, default=0, help="API load test clients")
         parser.add_argument("--load-seconds", type=float, default=30.0)
         parser.add_argument("--load-n", type=int, default=100_000, help="elements under load")
+        parser.add_argument(
+            "--load-only", action="store_true", help="store the vectors, skip to the load test"
+        )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--json", action="store_true", help="last line: one JSON object")
 
@@ -76,6 +79,8 @@ class Command(BaseCommand):
             bad("--load-clients must be between 0 and 64")
         if o["load_clients"] and not 1 <= o["load_seconds"] <= 600:
             bad("--load-seconds must be between 1 and 600")
+        if o["load_only"] and not o["load_clients"]:
+            bad("--load-only needs --load-clients")
         if o["load_clients"] and not 1000 <= o["load_n"] <= o["pg_n"]:
             bad("--load-n must be between 1000 and --pg-n")
 
@@ -179,8 +184,13 @@ class Command(BaseCommand):
             },
         }
 
-        # pgvector HNSW over the stored rows
         pks = bench.stored_ids()
+        if o["load_only"]:
+            index = loaded = None
+            report["api"] = self.load_test(o, pks, stored, murals)
+            return report
+
+        # pgvector HNSW over the stored rows
         row_of = {int(pk): row for row, pk in enumerate(pks)}
         hnsw = bench.HnswParams(o["hnsw_m"], o["ef_construction"], o["ef_search"])
         self.log(f"building pgvector HNSW over {pg_n} vectors of {stored_dim} dims…")
