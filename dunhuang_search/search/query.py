@@ -254,7 +254,9 @@ def read_upload(upload) -> np.ndarray:
             if image.width * image.height > MAX_UPLOAD_PIXELS:
                 raise SearchInputError("image", "the image has too many pixels for a crop")
             rgb = np.asarray(image.convert("RGB"))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    # ImportError: once ultralytics is imported it wraps Image.open and, for bytes Pillow cannot
+    # identify, tries the optional pi-heif plugin, which is not installed: still not an image.
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, ImportError) as exc:
         if isinstance(exc, SearchInputError):
             raise
         name = getattr(upload, "name", "the upload")
