@@ -27,7 +27,7 @@ from indexer.datasets import (
     split_by_mural,
 )
 
-from .train_detector import parse_size
+from .train_detector import synthetic_from_options
 
 
 def _progress(items, **kwargs):
@@ -148,20 +148,9 @@ class Command(BaseCommand):
             tile_size=choice.tile_size, scale=choice.scale, min_visible=options["min_visible"]
         )
         if options["synthetic"]:
-            from indexer.datasets import synthetic_murals
-
             if options["synthetic"] < 1:
                 raise TrainingError(f"--synthetic must be at least 1, not {options['synthetic']}")
-            width, height = parse_size(options["synthetic_size"])
-            murals = synthetic_murals(
-                Path(settings.DATASETS_DIR) / "synthetic-murals",
-                options["synthetic"],
-                width,
-                height,
-                options["synthetic_seed"],
-                names,
-                progress=_progress,
-            )
+            murals = synthetic_from_options(options, names, _progress)
             source = {
                 "source": "synthetic",
                 "count": options["synthetic"],

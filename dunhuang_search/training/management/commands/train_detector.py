@@ -69,6 +69,23 @@ def add_dataset_arguments(parser) -> None:
     geometry.add_argument("--split-seed", type=int, default=0)
 
 
+def synthetic_from_options(options: dict, names: list[str], progress=None) -> list:
+    """The --synthetic N murals (--synthetic-size, --synthetic-seed), generated once and cached
+    under DATASETS_DIR."""
+    from indexer.datasets import synthetic_murals
+
+    width, height = parse_size(options["synthetic_size"])
+    return synthetic_murals(
+        Path(settings.DATASETS_DIR) / "synthetic-murals",
+        options["synthetic"],
+        width,
+        height,
+        options["synthetic_seed"],
+        names,
+        progress=progress,
+    )
+
+
 def build_dataset_from_options(options: dict, out_dir: Path, names: list[str]) -> dict:
     """Build the data set the options describe into out_dir; returns its info."""
     geometry = Geometry(
@@ -82,18 +99,7 @@ def build_dataset_from_options(options: dict, out_dir: Path, names: list[str]) -
         return tqdm(items, disable=None, **kwargs)
 
     if options["synthetic"]:
-        from indexer.datasets import synthetic_murals
-
-        width, height = parse_size(options["synthetic_size"])
-        murals = synthetic_murals(
-            Path(settings.DATASETS_DIR) / "synthetic-murals",
-            options["synthetic"],
-            width,
-            height,
-            options["synthetic_seed"],
-            names,
-            progress=progress,
-        )
+        murals = synthetic_from_options(options, names, progress)
     else:
         murals = labelled_murals(names)
     info = build_yolo_dataset(
