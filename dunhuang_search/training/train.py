@@ -73,6 +73,8 @@ class TrainOptions:
     optimizer: str = "auto"
     lr0: float | None = None  # None: ultralytics' default for the optimizer
     nbs: int | None = None  # nominal batch size; None: ultralytics' 64 (accumulates gradients)
+    cos_lr: bool = False
+    resume: bool = False  # continue the run in workdir from its last.pt
 
     def check(self) -> None:
         if self.epochs < 1:
@@ -106,6 +108,15 @@ def train(data_yaml: str | Path, options: TrainOptions, workdir: Path) -> tuple[
     options.check()
     device = resolve_device(options.device)
     yolo = offline_ultralytics()
+    last = Path(workdir) / "train" / "weights" / "last.pt"
+    if options.resume:
+        if not last.is_file():
+            raise TrainingError(f"--resume: there is no interrupted run in {workdir}")
+        started = time.monotonic()
+        model = yolo(str(last))
+        with mock.patch("ultralytics.data.utils.check_font", lambda *args, **kwargs: None):
+            model.train(resume=True)
+        return _summary(model.trainer, time.monotonic() - started, device)
     try:
         model = yolo(options.model)
     except Exception as exc:  # ultralytics raises many kinds for a bad model file
@@ -128,6 +139,7 @@ def train(data_yaml: str | Path, options: TrainOptions, workdir: Path) -> tuple[
             optimizer=options.optimizer,
             **({"lr0": options.lr0} if options.lr0 is not None else {}),
             **({"nbs": options.nbs} if options.nbs is not None else {}),
+            cos_lr=options.cos_lr,
             plots=False,
             amp=device != "cpu",
             project=str(workdir),
@@ -135,8 +147,10 @@ def train(data_yaml: str | Path, options: TrainOptions, workdir: Path) -> tuple[
             exist_ok=True,
             verbose=False,
         )
-    seconds = time.monotonic() - started
-    trainer = model.trainer
+    return _summary(model.trainer, time.monotonic() - started, device)
+
+
+def _summary(trainer, seconds: float, device: str) -> tuple[Path, dict]:
     best = Path(trainer.best) if Path(trainer.best).is_file() else Path(trainer.last)
     metrics = {
         key.removeprefix("metrics/").removesuffix("(B)"): round(float(value), 4)

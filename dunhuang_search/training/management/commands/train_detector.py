@@ -6,15 +6,17 @@ before), trains it with ultralytics and registers the result as a DetectorModel.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DatabaseError
 from tqdm import tqdm
 
+from dunhuang_search.commands import DatabaseCommand
 from dunhuang_search.training.registry import write_weights_card
 from dunhuang_search.training.train import (
     TrainingError,
@@ -114,7 +116,7 @@ def build_dataset_from_options(options: dict, out_dir: Path, names: list[str]) -
     return info.to_json()
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Train a YOLO detector with ultralytics and register it as a DetectorModel."
 
     def add_arguments(self, parser) -> None:
@@ -130,6 +132,15 @@ class Command(BaseCommand):
         parser.add_argument("--lr0", type=float, default=None, help="initial learning rate")
         parser.add_argument(
             "--nbs", type=int, default=None, help="nominal batch size (ultralytics: 64)"
+        )
+        parser.add_argument("--cos-lr", action="store_true", help="cosine learning-rate schedule")
+        parser.add_argument(
+            "--run-dir",
+            help="keep the data set and the run in this folder (default: a temporary one), "
+            "so that an interrupted run can be resumed",
+        )
+        parser.add_argument(
+            "--resume", action="store_true", help="continue the interrupted run in --run-dir"
         )
         parser.add_argument("--name", default=None, help="the DetectorModel's name")
         parser.add_argument("--activate", action="store_true", help="make it the indexer's")
@@ -153,6 +164,8 @@ class Command(BaseCommand):
     def _train(self, options: dict) -> dict:
         if options["data"] and options["synthetic"]:
             raise TrainingError("give --data or --synthetic, not both")
+        if options["resume"] and not options["run_dir"]:
+            raise TrainingError("--resume needs the --run-dir of the interrupted run")
         if options["synthetic"] is not None and options["synthetic"] < 1:
             raise TrainingError(f"--synthetic must be at least 1, not {options['synthetic']}")
         name = options["name"] or default_name()
@@ -171,7 +184,14 @@ class Command(BaseCommand):
             raise TrainingError(f"a detector named {name!r} exists already; choose another --name")
         names = class_names()
         Path(settings.DATASETS_DIR).mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=f"train-{name}-", dir=settings.DATASETS_DIR) as tmp:
+        with contextlib.ExitStack() as stack:
+            if options["run_dir"]:
+                tmp = Path(options["run_dir"])
+                tmp.mkdir(parents=True, exist_ok=True)
+            else:
+                tmp = stack.enter_context(
+                    tempfile.TemporaryDirectory(prefix=f"train-{name}-", dir=settings.DATASETS_DIR)
+                )
             if options["data"]:
                 data_dir = Path(options["data"])
                 dataset = read_manifest(data_dir)["info"]
@@ -179,6 +199,9 @@ class Command(BaseCommand):
                     raise TrainingError(
                         f"{data_dir} has classes {dataset['names']}, the categories are {names}"
                     )
+            elif (Path(tmp) / "dataset" / "murals.json").is_file():  # a kept run's data set
+                data_dir = Path(tmp) / "dataset"
+                dataset = read_manifest(data_dir)["info"]
             else:
                 data_dir = Path(tmp) / "dataset"
                 dataset = build_dataset_from_options(options, data_dir, names)
@@ -193,6 +216,8 @@ class Command(BaseCommand):
                 optimizer=options["optimizer"],
                 lr0=options["lr0"],
                 nbs=options["nbs"],
+                cos_lr=options["cos_lr"],
+                resume=options["resume"],
             )
             best, summary = train(data_dir / "data.yaml", train_options, Path(tmp) / "runs")
             parameters = {
