@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from tests.fixtures_models import (  # noqa: F401  (fixtures shared by every test folder)
+    demo_detector_weights,
     detector_export_cache,
     no_network,
-    tiny_detector_weights,
 )
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -21,6 +22,15 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is absent")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def test_cache(tmp_path_factory) -> Path:
+    """Where slow-to-make test material (the gigapixel TIFF) lives: a fresh folder every run, so
+    that no test depends on what an earlier run left behind. DUNHUANG_TEST_CACHE names a folder
+    to keep it in between runs instead (a developer's shortcut; CI never sets it)."""
+    kept = os.environ.get("DUNHUANG_TEST_CACHE")
+    return Path(kept) if kept else tmp_path_factory.mktemp("test-cache")
 
 
 @pytest.fixture(autouse=True)

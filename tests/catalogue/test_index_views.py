@@ -243,10 +243,10 @@ def test_a_refused_run_fails_the_queued_job_with_the_reason(mural, settings, tmp
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_button_really_indexes_the_mural_with_dense_windows_while_the_partial_follows(
-    staff_client, isolated_var, tmp_path, tiny_detector_weights, monkeypatch
+    staff_client, isolated_var, tmp_path, demo_detector_weights, monkeypatch
 ):
     _, mural = synthetic_mural(tmp_path, seed=22)
-    weights = {"DETECTOR_WEIGHTS": str(tiny_detector_weights)}
+    weights = {"DETECTOR_WEIGHTS": str(demo_detector_weights)}
     for name, value in {**manage_env(isolated_var), **DETECTOR_ENV, **weights}.items():
         monkeypatch.setenv(name, value)
     url = reverse("catalogue:index_mural", args=[mural.pk])

@@ -1,4 +1,4 @@
-"""Fixtures for indexing tests: settings that run the tiny trained detector."""
+"""Fixtures for indexing tests: settings that run the committed demo detector."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import pytest
 
 
 @pytest.fixture
-def detector_settings(settings, tiny_detector_weights):
-    settings.DETECTOR_WEIGHTS = str(tiny_detector_weights)
-    settings.DETECTOR_CONF = 0.001  # the tiny detector is barely trained: take what it sees
-    settings.DETECTOR_MAX_DET = 20
-    settings.INDEX_TILE_SIZE = 320
+def detector_settings(settings, demo_detector_weights):
+    """The demo detector at its card's geometry (320 px tiles at scale 0.5) and the product's
+    default confidence: what `make demo` indexes with."""
+    settings.DETECTOR_WEIGHTS = str(demo_detector_weights)
     return settings

@@ -21,13 +21,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_killed_run_resumes_with_no_duplicate_and_no_lost_element(
-    tiny_detector_weights, isolated_var, tmp_path
+    demo_detector_weights, isolated_var, tmp_path
 ):
     mural = synthetic_mural(tmp_path, seed=31, size=(2600, 1900))
     env = {
         **manage_env(isolated_var),
         **DETECTOR_ENV,
-        "DETECTOR_WEIGHTS": str(tiny_detector_weights),
+        "DETECTOR_WEIGHTS": str(demo_detector_weights),
     }
     command = [sys.executable, str(ROOT / "manage.py"), "index", "--mural", str(mural.pk)]
     checkpoint = isolated_var / "jobs" / f"mural-{mural.pk}" / "tiles.jsonl"

@@ -49,13 +49,13 @@ TRUTH = [
 
 
 def tiny_options(weights: Path, cache: Path, **kwargs) -> BenchOptions:
-    # the tiny detector's scores are low: conf 0.05 still gives boxes to score and merge
+    # the demo detector sees 320 px tiles of murals whose figures are half size (scale 0.5)
     return BenchOptions(
         weights=str(weights),
         tile=320,
         width=1024,
         height=1024,
-        conf=0.05,
+        scale=0.5,
         max_det=50,
         cache_root=str(cache),
         export_dir=str(cache / "exports"),
@@ -103,8 +103,8 @@ def test_a_box_under_half_iou_is_a_miss_and_empty_inputs_score_vacuously():
     assert (match_at_iou([], TRUTH).recall, match_at_iou(TRUTH, []).precision) == (0.0, 0.0)
 
 
-def test_it_benchmarks_ours_against_sahi_and_reports_every_key(tiny_detector_weights, bench_cache):
-    report = run_benchmark(tiny_options(tiny_detector_weights, bench_cache))
+def test_it_benchmarks_ours_against_sahi_and_reports_every_key(demo_detector_weights, bench_cache):
+    report = run_benchmark(tiny_options(demo_detector_weights, bench_cache))
     json.dumps(report)  # JSON-ready as it is
     for key, kind in REQUIRED_KEYS.items():
         assert isinstance(report[key], kind), (key, report[key])
@@ -124,8 +124,8 @@ def test_it_benchmarks_ours_against_sahi_and_reports_every_key(tiny_detector_wei
     assert set(report["targets"]) == {"speedup_vs_sahi>=2", "recall50>=sahi", "peak_rss_mb<=1500"}
 
 
-def test_it_times_our_detection_alone_without_sahi(tiny_detector_weights, bench_cache):
-    options = tiny_options(tiny_detector_weights, bench_cache, sahi=False, end_to_end=False)
+def test_it_times_our_detection_alone_without_sahi(demo_detector_weights, bench_cache):
+    options = tiny_options(demo_detector_weights, bench_cache, sahi=False, end_to_end=False)
     report = run_benchmark(options)
     assert report["sahi"] == "skipped: --no-sahi"
     assert report["sahi_seconds"] is None and report["speedup_vs_sahi"] is None
@@ -137,9 +137,9 @@ def test_it_times_our_detection_alone_without_sahi(tiny_detector_weights, bench_
 
 
 def test_sahi_runs_offline_on_the_local_weights(
-    tiny_detector_weights, bench_cache, no_network, capsys
+    demo_detector_weights, bench_cache, no_network, capsys
 ):
-    options = tiny_options(tiny_detector_weights, bench_cache)
+    options = tiny_options(demo_detector_weights, bench_cache)
     mural = prepare_mural(options)
     job = {"options": asdict(options), "image": str(mural.image)}
     result = run_sahi_in_process(job)
@@ -159,9 +159,9 @@ def test_sahi_runs_offline_on_the_local_weights(
     ],
 )
 def test_the_command_refuses_bad_input_with_exit_2_and_one_line(
-    arguments, message, tiny_detector_weights
+    arguments, message, demo_detector_weights
 ):
-    defaults = {"--weights": str(tiny_detector_weights), "--tile": "320", "--size": "1024"}
+    defaults = {"--weights": str(demo_detector_weights), "--tile": "320", "--size": "1024"}
     given = dict(zip(arguments[::2], arguments[1::2], strict=True))
     argv = [word for pair in {**defaults, **given}.items() for word in pair]
     with pytest.raises(CommandError) as error:

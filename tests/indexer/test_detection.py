@@ -1,6 +1,7 @@
-"""Detector: the tiny trained YOLO on torch, OpenVINO and ONNX, its checks, exports and batching.
+"""Detector: the committed demo YOLO on torch, OpenVINO and ONNX, its checks, exports, batching.
 
-Boxes come from a briefly trained model, so tests ask for conf=0.001 and compare runtimes.
+Tiles are cut from synthetic murals rendered at the detector's scale (0.5: figures half size),
+which the demo detector never saw in training.
 """
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ import numpy as np
 import pytest
 
 from indexer.detection import Detector, DetectorError, TileBoxes, resolve_device
-from indexer.synthetic import plan_mural, render_mural
-from tests.indexer.tiny_detector import CATEGORY_SLUGS
+from indexer.synthetic import CATEGORIES, plan_mural, render_mural
 
-IMGSZ = 320  # the tiny detector's training size; keeps every test quick on two CPU cores
+IMGSZ = 320  # the demo detector's tile size; keeps every test quick on two CPU cores
+SCALE = 0.5  # its detector pixels per mural pixel: murals rendered at this scale match it
 LOW_CONF = 0.001
 MAX_DET = 100
 
@@ -34,15 +35,15 @@ PARITY_MAX_SCORE_DIFF = 0.05
 
 @pytest.fixture(scope="module")
 def mural_tiles() -> list[np.ndarray]:
-    """Six 320 px RGB tiles of a synthetic mural the tiny detector was not trained on."""
-    mural = render_mural(plan_mural(1280, 960, 8))  # donors and inscriptions
+    """Six 320 px RGB tiles of a synthetic mural the demo detector was not trained on."""
+    mural = render_mural(plan_mural(1280, 960, 8, scale=SCALE))
     return [mural[y : y + 320, x : x + 320] for y in (0, 320) for x in (0, 480, 960)]
 
 
 @pytest.fixture(scope="module")
 def varied_tiles() -> list[np.ndarray]:
     """Tiles of several sizes: full, smaller than imgsz, non-square both ways, larger."""
-    mural = render_mural(plan_mural(1280, 960, 9))  # thousand buddhas and inscriptions
+    mural = render_mural(plan_mural(1280, 960, 9, scale=SCALE))
     return [
         mural[0:320, 0:320],
         mural[100:300, 400:550],  # 200 x 150, smaller than imgsz
@@ -53,8 +54,8 @@ def varied_tiles() -> list[np.ndarray]:
 
 
 @pytest.fixture(scope="module")
-def torch_detector(tiny_detector_weights) -> Detector:
-    return Detector(tiny_detector_weights, conf=LOW_CONF, imgsz=IMGSZ, max_det=MAX_DET)
+def torch_detector(demo_detector_weights) -> Detector:
+    return Detector(demo_detector_weights, conf=LOW_CONF, imgsz=IMGSZ, max_det=MAX_DET)
 
 
 def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -99,10 +100,10 @@ def write_classify_model(path: Path) -> Path:
     return path
 
 
-def test_it_loads_the_tiny_detector_with_the_category_names(torch_detector, tiny_detector_weights):
-    assert torch_detector.names == dict(enumerate(CATEGORY_SLUGS))
+def test_it_loads_the_demo_detector_with_the_category_names(torch_detector, demo_detector_weights):
+    assert torch_detector.names == dict(enumerate(CATEGORIES))
     assert torch_detector.runtime == "torch"
-    assert re.fullmatch(r"best@[0-9a-f]{12}/torch", torch_detector.version)
+    assert re.fullmatch(r"dunhuang-yolov8n@[0-9a-f]{12}/torch", torch_detector.version)
     assert torch_detector.version.split("@")[1][:12] == torch_detector.sha256[:12]
 
 
@@ -125,14 +126,14 @@ def test_it_detects_boxes_within_each_tile_of_varied_sizes(torch_detector, varie
 
 
 def test_it_feeds_rgb_tiles_to_ultralytics_as_bgr(torch_detector, mural_tiles, tmp_path,
-                                                   tiny_detector_weights):
+                                                   demo_detector_weights):
     """The same pixels as an image file (which ultralytics reads itself) give the same boxes."""
     from indexer.detection import offline_ultralytics
 
     rgb = mural_tiles[0]
     path = tmp_path / "tile.png"
     cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    from_file = offline_ultralytics()(str(tiny_detector_weights)).predict(
+    from_file = offline_ultralytics()(str(demo_detector_weights)).predict(
         str(path), imgsz=IMGSZ, conf=LOW_CONF, iou=torch_detector.iou, max_det=MAX_DET,
         rect=False, verbose=False,
     )[0].boxes
@@ -146,12 +147,12 @@ def test_it_feeds_rgb_tiles_to_ultralytics_as_bgr(torch_detector, mural_tiles, t
     assert len(swapped) != len(ours) or not np.allclose(swapped.scores, ours.scores, atol=1e-3)
 
 
-def test_it_gives_the_same_boxes_in_batches_as_one_tile_at_a_time(tiny_detector_weights,
+def test_it_gives_the_same_boxes_in_batches_as_one_tile_at_a_time(demo_detector_weights,
                                                                    varied_tiles, mural_tiles):
     tiles = varied_tiles + mural_tiles[:2]  # 7 tiles: batches of 3, 3 and 1, mixed sizes
-    batched = Detector(tiny_detector_weights, conf=LOW_CONF, imgsz=IMGSZ, max_det=MAX_DET,
+    batched = Detector(demo_detector_weights, conf=LOW_CONF, imgsz=IMGSZ, max_det=MAX_DET,
                        batch_size=3).detect(tiles)
-    single = Detector(tiny_detector_weights, conf=LOW_CONF, imgsz=IMGSZ, max_det=MAX_DET,
+    single = Detector(demo_detector_weights, conf=LOW_CONF, imgsz=IMGSZ, max_det=MAX_DET,
                       batch_size=1).detect(tiles)
 
     for one, many in zip(single, batched, strict=True):
@@ -163,13 +164,13 @@ def test_it_gives_the_same_boxes_in_batches_as_one_tile_at_a_time(tiny_detector_
 
 
 @pytest.mark.parametrize("runtime", ["onnx", "openvino"])
-def test_it_matches_the_torch_runtime_on_openvino_and_onnx(runtime, tiny_detector_weights,
+def test_it_matches_the_torch_runtime_on_openvino_and_onnx(runtime, demo_detector_weights,
                                                            detector_export_cache, mural_tiles,
                                                            torch_detector):
     """Parity within PARITY_* both ways; batch_size 4 over 6 tiles pads the static last batch."""
     # max_det stays at its default (300) so that no cap cuts through the compared boxes
-    reference = Detector(tiny_detector_weights, conf=LOW_CONF, imgsz=IMGSZ).detect(mural_tiles)
-    exported = Detector(tiny_detector_weights, runtime=runtime, conf=LOW_CONF, imgsz=IMGSZ,
+    reference = Detector(demo_detector_weights, conf=LOW_CONF, imgsz=IMGSZ).detect(mural_tiles)
+    exported = Detector(demo_detector_weights, runtime=runtime, conf=LOW_CONF, imgsz=IMGSZ,
                         batch_size=4, cache_dir=detector_export_cache)
     results = exported.detect(mural_tiles)
 
@@ -184,11 +185,11 @@ def test_it_matches_the_torch_runtime_on_openvino_and_onnx(runtime, tiny_detecto
         assert unmatched(other_boxes, torch_boxes, *tolerance) == []
 
 
-def test_it_exports_once_and_reuses_the_cached_model(tiny_detector_weights, tmp_path,
+def test_it_exports_once_and_reuses_the_cached_model(demo_detector_weights, tmp_path,
                                                      monkeypatch):
     weights = tmp_path / "weights" / "demo.pt"
     weights.parent.mkdir()
-    shutil.copyfile(tiny_detector_weights, weights)
+    shutil.copyfile(demo_detector_weights, weights)
 
     first = Detector(weights, runtime="onnx", imgsz=IMGSZ, batch_size=2)
     export_dir = weights.parent / ".exports" / first.sha256[:12]
@@ -211,7 +212,7 @@ def test_it_exports_once_and_reuses_the_cached_model(tiny_detector_weights, tmp_
     assert len(second.detect([tile, tile, tile])) == 3  # a short last batch is padded
 
 
-def test_it_leaves_no_half_written_export_when_exporting_fails(tiny_detector_weights, tmp_path,
+def test_it_leaves_no_half_written_export_when_exporting_fails(demo_detector_weights, tmp_path,
                                                                 monkeypatch):
     from ultralytics.engine.model import Model
 
@@ -224,11 +225,11 @@ def test_it_leaves_no_half_written_export_when_exporting_fails(tiny_detector_wei
 
     cache = tmp_path / "cache"
     with pytest.raises(DetectorError, match="could not export .* to onnx: killed half way"):
-        Detector(tiny_detector_weights, runtime="onnx", imgsz=IMGSZ, cache_dir=cache)
-    assert list(cache.rglob("*")) == [cache / file_sha256(tiny_detector_weights)[:12]]
+        Detector(demo_detector_weights, runtime="onnx", imgsz=IMGSZ, cache_dir=cache)
+    assert list(cache.rglob("*")) == [cache / file_sha256(demo_detector_weights)[:12]]
 
 
-def test_it_uses_the_export_of_a_concurrent_process_that_finished_first(tiny_detector_weights,
+def test_it_uses_the_export_of_a_concurrent_process_that_finished_first(demo_detector_weights,
                                                                          tmp_path, monkeypatch):
     from ultralytics.engine.model import Model
 
@@ -236,7 +237,7 @@ def test_it_uses_the_export_of_a_concurrent_process_that_finished_first(tiny_det
 
     real_export = Model.export
     cache = tmp_path / "cache"
-    target = cache / file_sha256(tiny_detector_weights)[:12] / f"onnx-{IMGSZ}-b8"
+    target = cache / file_sha256(demo_detector_weights)[:12] / f"onnx-{IMGSZ}-b8"
 
     def export_while_another_finishes(self, **kwargs):
         exported = real_export(self, **kwargs)
@@ -245,7 +246,7 @@ def test_it_uses_the_export_of_a_concurrent_process_that_finished_first(tiny_det
         return exported
 
     monkeypatch.setattr(Model, "export", export_while_another_finishes)
-    detector = Detector(tiny_detector_weights, runtime="onnx", imgsz=IMGSZ, cache_dir=cache)
+    detector = Detector(demo_detector_weights, runtime="onnx", imgsz=IMGSZ, cache_dir=cache)
 
     assert [p.name for p in target.parent.iterdir()] == [target.name]
     assert len(detector.detect([np.zeros((64, 64, 3), dtype=np.uint8)])) == 1
@@ -269,23 +270,23 @@ def test_it_uses_the_export_of_a_concurrent_process_that_finished_first(tiny_det
     ids=["missing", "directory", "garbage", "truncated", "classify", "not-a-pt"],
 )
 def test_it_rejects_unusable_weights_with_one_readable_line(make_weights, message, tmp_path,
-                                                             tiny_detector_weights):
-    weights = make_weights(tmp_path, tiny_detector_weights)
+                                                             demo_detector_weights):
+    weights = make_weights(tmp_path, demo_detector_weights)
     with pytest.raises(DetectorError, match=message) as raised:
         Detector(weights, runtime="onnx", imgsz=IMGSZ)
     assert "\n" not in str(raised.value)
     assert not (tmp_path / ".exports").exists()
 
 
-def test_it_says_how_to_recover_from_a_damaged_cached_export(tiny_detector_weights, tmp_path):
+def test_it_says_how_to_recover_from_a_damaged_cached_export(demo_detector_weights, tmp_path):
     from indexer.detection import file_sha256
 
-    damaged = tmp_path / file_sha256(tiny_detector_weights)[:12] / f"onnx-{IMGSZ}-b8"
+    damaged = tmp_path / file_sha256(demo_detector_weights)[:12] / f"onnx-{IMGSZ}-b8"
     damaged.mkdir(parents=True)
     write_garbage(damaged / "model.onnx")
 
     with pytest.raises(DetectorError, match=f"cannot load the onnx export .*; delete {damaged} to"):
-        Detector(tiny_detector_weights, runtime="onnx", imgsz=IMGSZ, cache_dir=tmp_path)
+        Detector(demo_detector_weights, runtime="onnx", imgsz=IMGSZ, cache_dir=tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -299,9 +300,9 @@ def test_it_says_how_to_recover_from_a_damaged_cached_export(tiny_detector_weigh
     ],
     ids=["runtime", "device", "openvino-on-cuda", "imgsz", "batch-size"],
 )
-def test_it_rejects_unknown_runtimes_devices_and_sizes(kwargs, message, tiny_detector_weights):
+def test_it_rejects_unknown_runtimes_devices_and_sizes(kwargs, message, demo_detector_weights):
     with pytest.raises(DetectorError, match=message):
-        Detector(tiny_detector_weights, **kwargs)
+        Detector(demo_detector_weights, **kwargs)
 
 
 def test_it_resolves_the_auto_device_to_cpu_without_a_gpu(torch_detector):
@@ -328,7 +329,7 @@ def test_it_rebuilds_from_its_spec_and_pickles(torch_detector, mural_tiles):
                                    atol=1e-3)
 
 
-def test_it_never_reaches_the_network_nor_installs_packages(no_network, tiny_detector_weights,
+def test_it_never_reaches_the_network_nor_installs_packages(no_network, demo_detector_weights,
                                                             tmp_path):
     import ultralytics.utils as utils
     import ultralytics.utils.checks as checks
@@ -336,7 +337,7 @@ def test_it_never_reaches_the_network_nor_installs_packages(no_network, tiny_det
 
     tile = np.zeros((IMGSZ, IMGSZ, 3), dtype=np.uint8)
     for runtime in ("torch", "onnx", "openvino"):  # onnx and openvino export afresh here
-        detector = Detector(tiny_detector_weights, runtime=runtime, imgsz=IMGSZ, batch_size=1,
+        detector = Detector(demo_detector_weights, runtime=runtime, imgsz=IMGSZ, batch_size=1,
                             cache_dir=tmp_path)
         detector.detect([tile])
 

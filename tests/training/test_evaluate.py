@@ -50,9 +50,9 @@ def test_whole_murals_through_the_indexer_score_one_with_a_perfect_detector(tmp_
 
 
 @pytest.mark.django_db
-def test_evaluate_detector_prints_table_3_for_tiles_and_murals(tmp_path, tiny_detector_weights):
+def test_evaluate_detector_prints_table_3_for_tiles_and_murals(tmp_path, demo_detector_weights):
     result = run_manage(
-        "evaluate_detector", "--model", str(tiny_detector_weights), "--synthetic", "1",
+        "evaluate_detector", "--model", str(demo_detector_weights), "--synthetic", "1",
         "--synthetic-size", "960x700", "--synthetic-seed", "77", "--json",
         var_dir=tmp_path / "var", env={"DUNHUANG_TILE_SIZE": "320"},
     )

@@ -49,11 +49,11 @@ def test_one_short_epoch_gives_a_loadable_detector_with_the_categories(settings,
     assert not any(settings.DATASETS_DIR.glob("train-*"))
 
 
-def test_a_second_model_made_active_replaces_the_first(settings, tiny_detector_weights):
+def test_a_second_model_made_active_replaces_the_first(settings, demo_detector_weights):
     from dunhuang_search.training.train import register
 
-    first = register(tiny_detector_weights, "a", 320, 1.0, {}, {}, activate=True)
-    second = register(tiny_detector_weights, "b", 640, 0.5, {}, {}, activate=True)
+    first = register(demo_detector_weights, "a", 320, 1.0, {}, {}, activate=True)
+    second = register(demo_detector_weights, "b", 640, 0.5, {}, {}, activate=True)
     first.refresh_from_db()
     assert not first.is_active and second.is_active
     assert DetectorModel.active() == second

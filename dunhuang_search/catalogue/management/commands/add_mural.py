@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from dunhuang_search.catalogue.ingest import IngestError, ingest_mural
+from dunhuang_search.commands import DatabaseCommand
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Add a mural image (JPEG, PNG, TIFF/BigTIFF) to the catalogue and build its pyramid."
 
     def add_arguments(self, parser) -> None:

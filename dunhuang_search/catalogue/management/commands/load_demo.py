@@ -10,16 +10,17 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from dunhuang_search.catalogue.ingest import IngestError, ingest_mural
 from dunhuang_search.catalogue.models import Mural
+from dunhuang_search.commands import DatabaseCommand
 from indexer.imagery import file_checksum
 from indexer.synthetic import make_demo_murals
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Generate, ingest and index the synthetic demo murals (used by `make demo`)."
 
     def add_arguments(self, parser) -> None:

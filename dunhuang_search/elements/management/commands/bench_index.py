@@ -9,8 +9,9 @@ import json
 import re
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from dunhuang_search.commands import DatabaseCommand
 from indexer.benchmark import BenchmarkError, BenchOptions, run_benchmark
 
 
@@ -23,7 +24,7 @@ def parse_size(text: str) -> tuple[int, int]:
     return width, int(match.group(2) or width)
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Benchmark the indexer against SAHI on a synthetic mural with known elements: "
         "time, recall and precision at IoU 0.5, peak memory."

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from dunhuang_search.catalogue.models import Mural
+from dunhuang_search.commands import DatabaseCommand
 from dunhuang_search.elements.indexing import IndexingError, index_murals
 from dunhuang_search.elements.models import IndexJob
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Detect, merge and embed the elements of murals (tile by tile, resumable)."
 
     def add_arguments(self, parser) -> None:

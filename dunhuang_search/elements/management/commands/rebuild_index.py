@@ -6,15 +6,16 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from dunhuang_search.commands import DatabaseCommand
 from dunhuang_search.elements.indexing import IndexingError, build_embedder
 from dunhuang_search.elements.vector_index import rebuild_index, reembed_all
 from indexer.vectors import IndexMismatch
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Rebuild the FAISS index from the vectors stored in PostgreSQL."
 
     def add_arguments(self, parser) -> None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from dunhuang_search.commands import DatabaseCommand
 from dunhuang_search.elements.vector_index import verify_index
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Check the FAISS index against the element vectors in PostgreSQL."
 
     def add_arguments(self, parser) -> None:

@@ -17,9 +17,10 @@ from pathlib import Path
 import faiss
 import numpy as np
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from dunhuang_search.commands import DatabaseCommand
 from dunhuang_search.search import bench
 from dunhuang_search.search.faiss_service import IvfParams, LoadedIndex, set_search_threads
 from indexer.vectors import VectorIndex
@@ -37,7 +38,7 @@ def embedder_dim() -> int:
     return active_embedder().dim
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Benchmark FAISS against pgvector HNSW, filtered search, and the search API."
 
     def add_arguments(self, parser) -> None:

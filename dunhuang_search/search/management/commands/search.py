@@ -10,8 +10,9 @@ import json
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from dunhuang_search.commands import DatabaseCommand
 from dunhuang_search.search.engine import run_search
 from dunhuang_search.search.query import SearchInputError, parse_request
 from dunhuang_search.search.results import contract_dict
@@ -19,7 +20,7 @@ from dunhuang_search.search.results import contract_dict
 KIND_OPTIONS = ("example", "element", "image", "text", "category")
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Search elements by example (--example MURAL_ID:X,Y,W,H, --element ID, --image PATH), "
         "by --text, or by --category, with period, cave and site filters."

@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from dunhuang_search.commands import DatabaseCommand
 from dunhuang_search.training.train import class_names
 from indexer.datasets import DatasetError
 
 from .train_detector import add_dataset_arguments, build_dataset_from_options
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Cut the accepted elements' murals (or synthetic ones) into a YOLO data set."
 
     def add_arguments(self, parser) -> None:

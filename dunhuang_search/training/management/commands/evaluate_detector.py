@@ -12,9 +12,10 @@ import json
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from dunhuang_search.commands import DatabaseCommand
 from dunhuang_search.training.models import DetectorModel
 from dunhuang_search.training.registry import DetectorChoice, active_detector
 from dunhuang_search.training.train import TrainingError, class_names, labelled_murals
@@ -34,7 +35,7 @@ def _progress(items, **kwargs):
     return tqdm(items, disable=None, leave=False, **kwargs)
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "COCO mAP@[.5:.95], mAP@0.5 and AR of a detector, per category, on tiles and murals."
 
     def add_arguments(self, parser) -> None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from dunhuang_search.commands import DatabaseCommand
 from dunhuang_search.training.exports import FORMATS, ExportError, export_elements, select_elements
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Export accepted elements as Pascal VOC XML, YOLO txt or COCO JSON."
 
     def add_arguments(self, parser) -> None:

@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from dunhuang_search.commands import DatabaseCommand
 from dunhuang_search.training.voc import VocError
 from dunhuang_search.training.voc_import import import_voc
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Import Pascal VOC labels (one XML per image: crops or whole murals) as manual elements."
 
     def add_arguments(self, parser) -> None:
