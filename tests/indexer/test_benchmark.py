@@ -148,6 +148,7 @@ def test_sahi_runs_offline_on_the_local_weights(
     assert capsys.readouterr().out == ""  # nothing that would precede the JSON line
 
 
+@pytest.mark.django_db  # the command checks the schema before anything else
 @pytest.mark.parametrize(
     "arguments, message",
     [
