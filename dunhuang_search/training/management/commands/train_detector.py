@@ -186,7 +186,7 @@ class Command(DatabaseCommand):
         Path(settings.DATASETS_DIR).mkdir(parents=True, exist_ok=True)
         with contextlib.ExitStack() as stack:
             if options["run_dir"]:
-                tmp = Path(options["run_dir"])
+                tmp = Path(options["run_dir"]).resolve()  # ultralytics nests relative paths
                 tmp.mkdir(parents=True, exist_ok=True)
             else:
                 tmp = stack.enter_context(
