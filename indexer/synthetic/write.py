@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..files import atomic_write
 from .layout import plan_mural
 from .render import MuralRenderer
 from .spec import MuralSpec
@@ -111,16 +112,11 @@ def write_mural_image(
     spec: MuralSpec, path: str | os.PathLike, tiff: bool = False, progress: Progress | None = None
 ) -> None:
     """Render the mural to `path`: a JPEG, or with tiff a JPEG-tiled BigTIFF (streamed)."""
-    path = Path(path)
-    part = path.with_name(f".{path.name}.part")
-    try:
+    with atomic_write(path) as staged:
         if tiff:
-            _write_tiff(spec, part, progress)
+            _write_tiff(spec, staged, progress)
         else:
-            _write_jpeg(spec, part, progress)
-        os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)
+            _write_jpeg(spec, staged, progress)
 
 
 def make_demo_murals(
