@@ -11,9 +11,9 @@ from django.core.management import call_command
 from dunhuang_search.catalogue.ingest import ingest_mural
 from dunhuang_search.elements.indexing import build_detector, default_index_config
 from dunhuang_search.elements.models import Category, Element
+from dunhuang_search.training.labels import class_names, labelled_murals
 from dunhuang_search.training.models import DetectorModel
-from dunhuang_search.training.registry import active_detector
-from dunhuang_search.training.train import class_names, labelled_murals
+from dunhuang_search.training.registry import active_detector, register
 from indexer.detection import Detector
 from indexer.synthetic import CATEGORIES, plan_mural, write_mural_image
 from tests.cli import run_manage
@@ -50,8 +50,6 @@ def test_one_short_epoch_gives_a_loadable_detector_with_the_categories(settings,
 
 
 def test_a_second_model_made_active_replaces_the_first(settings, demo_detector_weights):
-    from dunhuang_search.training.train import register
-
     first = register(demo_detector_weights, "a", 320, 1.0, {}, {}, activate=True)
     second = register(demo_detector_weights, "b", 640, 0.5, {}, {}, activate=True)
     first.refresh_from_db()
@@ -87,7 +85,7 @@ def test_accepted_elements_make_the_labels_and_rejected_ones_do_not(tmp_path):
     [
         (["--epochs", "0"], "--epochs must be at least 1"),
         (["--imgsz", "300", "--synthetic", "1"], "multiple of 32"),
-        (["--device", "tpu"], "--device must be auto, cpu or cuda"),
+        (["--device", "tpu"], "--device: unknown device 'tpu'; use auto, cpu, cuda or cuda:N"),
         (["--model", "nowhere.pt"], "no such checkpoint"),
         ([], "the data set is empty"),
         (["--synthetic", "1", "--data", "x"], "not both"),

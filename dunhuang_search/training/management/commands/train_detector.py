@@ -17,18 +17,10 @@ from django.db import DatabaseError
 from tqdm import tqdm
 
 from dunhuang_search.commands import DatabaseCommand
-from dunhuang_search.training.registry import write_weights_card
-from dunhuang_search.training.train import (
-    TrainingError,
-    TrainOptions,
-    class_names,
-    default_name,
-    labelled_murals,
-    register,
-    resolve_device,
-    train,
-)
-from indexer.datasets import DatasetError, Geometry, build_yolo_dataset, read_manifest
+from dunhuang_search.training.labels import class_names, labelled_murals
+from dunhuang_search.training.registry import default_name, register, write_weights_card
+from indexer.training.datasets import DatasetError, Geometry, build_yolo_dataset, read_manifest
+from indexer.training.train import TrainingError, TrainOptions, train
 
 
 def command_line() -> str:
@@ -74,7 +66,7 @@ def add_dataset_arguments(parser) -> None:
 def synthetic_from_options(options: dict, names: list[str], progress=None) -> list:
     """The --synthetic N murals (--synthetic-size, --synthetic-seed), generated once and cached
     under DATASETS_DIR."""
-    from indexer.datasets import synthetic_murals
+    from indexer.training.datasets import synthetic_murals
 
     width, height = parse_size(options["synthetic_size"])
     return synthetic_murals(
@@ -177,7 +169,6 @@ class Command(DatabaseCommand):
             batch=options["batch"],
             device=options["device"],
         ).check()
-        resolve_device(options["device"])
         from dunhuang_search.training.models import DetectorModel
 
         if DetectorModel.objects.filter(name=name).exists():
