@@ -36,6 +36,26 @@ def image_seed(seed: int, index: int) -> int:
     return int(np.random.SeedSequence([seed, index]).generate_state(1)[0] & 0x7FFFFFFF)
 
 
+def plan_murals(
+    count: int,
+    width: int,
+    height: int,
+    seed: int,
+    scale: float = 1.0,
+    progress: Progress | None = None,
+    desc: str = "murals",
+) -> Iterator[tuple[int, MuralSpec]]:
+    """(index, spec) for each of the `count` murals of a set made with `seed`: mural `index`
+    is planned from image_seed(seed, index), so sets of different seeds never share a wall."""
+    if count < 1:
+        raise ValueError(f"count must be at least 1, not {count}")
+    indices: Iterable[int] = range(count)
+    if progress is not None:
+        indices = progress(indices, desc=desc, unit="mural", total=count)
+    for index in indices:
+        yield index, plan_mural(width, height, image_seed(seed, index), scale)
+
+
 def _rows(spec: MuralSpec, progress: Progress | None, desc: str):
     strips = [(y, min(y + TILE, spec.height)) for y in range(0, spec.height, TILE)]
     if progress is None:
@@ -136,11 +156,7 @@ def make_demo_murals(
     outdir.mkdir(parents=True, exist_ok=True)
     digits = max(3, len(str(count - 1)))
     records = []
-    indices: Iterable[int] = range(count)
-    if progress is not None:
-        indices = progress(indices, desc="murals", unit="mural", total=count)
-    for index in indices:
-        spec = plan_mural(width, height, image_seed(seed, index), scale)
+    for index, spec in plan_murals(count, width, height, seed, scale, progress):
         stem = f"mural-{index:0{digits}d}"
         image = stem + (".tif" if tiff else ".jpg")
         write_mural_image(spec, outdir / image, tiff=tiff, progress=progress)

@@ -153,7 +153,7 @@ def count_matches(
     """Every detection matched by COCOeval at one IoU threshold, none cut by maxDets.
 
     COCOeval's matching loop is Python over detections x truths of a class in an image: a
-    whole gigapixel wall (about 7,000 elements of its commonest class) takes about a minute.
+    whole gigapixel wall (15,000 elements, 7,500 of one class) takes about a minute and 1 GB.
     """
     records = _records(truth, found)
     counted = MatchCount(0, len(records.results), len(records.annotations))

@@ -240,18 +240,16 @@ def synthetic_murals(
     evaluation set made with different seeds never share a wall.
     """
     from ..imagery import build_pyramid
-    from ..synthetic import image_seed, plan_mural, write_mural_image
+    from ..synthetic import plan_murals, write_mural_image
 
     if count < 1:
         raise DatasetError(f"count must be at least 1, not {count}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     murals = []
-    indices: Iterable[int] = range(count)
-    if progress is not None:
-        indices = progress(indices, desc="synthetic murals", unit="mural", total=count)
-    for index in indices:
-        spec = plan_mural(width, height, image_seed(seed, index), scale)
+    for index, spec in plan_murals(
+        count, width, height, seed, scale, progress, desc="synthetic murals"
+    ):
         unknown = sorted({i.category for i in spec.instances} - set(names))
         if unknown:
             raise DatasetError(f"the detector's classes {list(names)} lack {unknown}")
