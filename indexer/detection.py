@@ -5,10 +5,8 @@ Tiles go through in batches; OpenVINO and ONNX models are exported once and cach
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Iterator, Sequence
@@ -17,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .devices import DeviceError, resolve_device
+from .files import atomic_folder, file_sha256
 
 RUNTIMES: tuple[str, ...] = ("torch", "openvino", "onnx")
 DETECT_TASK = "detect"
@@ -66,43 +67,24 @@ def offline_ultralytics() -> Any:
     return YOLO
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def resolve_device(device: str, runtime: str) -> str:
-    """"auto" -> "cuda:0" where this runtime can use a visible GPU, else "cpu"; checks the rest."""
-    import torch
-
+def runtime_device(device: str, runtime: str) -> str:
+    """The device (resolve_device's rule) where this runtime can use it: "auto" falls back to
+    the CPU for a runtime without CUDA here, and asking such a runtime for CUDA is an error."""
     name = str(device).strip().lower()
-    if name == "auto":
-        if runtime != "openvino" and torch.cuda.is_available() and _runtime_has_cuda(runtime):
-            return "cuda:0"
-        return "cpu"
-    if name == "cpu":
-        return "cpu"
-    if name == "cuda" or (name.startswith("cuda:") and name[5:].isdigit()):
-        index = int(name[5:]) if name != "cuda" else 0
-        if runtime == "openvino":
-            raise DetectorError("the openvino runtime runs on cpu only; use --device cpu or auto")
-        if not torch.cuda.is_available():
-            raise DetectorError(f"device {device} was asked for, but torch sees no CUDA GPU here")
-        if index >= torch.cuda.device_count():
-            raise DetectorError(
-                f"device {device} was asked for, but only {torch.cuda.device_count()} CUDA GPU(s)"
-                " are visible"
-            )
-        if not _runtime_has_cuda(runtime):
-            raise DetectorError(
-                "the onnx runtime has no CUDAExecutionProvider here (install onnxruntime-gpu)"
-                "; use --device cpu"
-            )
-        return f"cuda:{index}"
-    raise DetectorError(f"unknown device {device!r}; use auto, cpu, cuda or cuda:N")
+    if runtime == "openvino" and name.startswith("cuda"):
+        raise DetectorError("the openvino runtime runs on cpu only; use --device cpu or auto")
+    try:
+        resolved = resolve_device(device)
+    except DeviceError as error:
+        raise DetectorError(str(error)) from error
+    if resolved != "cpu" and not _runtime_has_cuda(runtime):
+        if name == "auto":
+            return "cpu"
+        raise DetectorError(
+            "the onnx runtime has no CUDAExecutionProvider here (install onnxruntime-gpu)"
+            "; use --device cpu"
+        )
+    return resolved
 
 
 def _runtime_has_cuda(runtime: str) -> bool:
@@ -161,44 +143,43 @@ def export_model(weights: Path, runtime: str, imgsz: int, batch: int, cache_dir:
     artifact = target / ("model.onnx" if runtime == "onnx" else "model_openvino_model")
     if target.is_dir():
         return artifact
-    yolo = offline_ultralytics()
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        _remove_abandoned_exports(cache_dir, target.name)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=cache_dir))
-    except OSError as error:
-        raise DetectorError(
-            f"cannot write the {runtime} export to {cache_dir}: {_one_line(error)}"
-        ) from error
-    try:
-        staged = staging / "model.pt"
-        shutil.copyfile(weights, staged)
+    with contextlib.ExitStack() as stack:
         try:
-            # onnxslim is not a dependency (and ONNX Runtime optimises the graph itself).
-            options = {"simplify": False} if runtime == "onnx" else {}
-            with warnings.catch_warnings():  # torch.jit tracing chatter, meaningless to users
-                warnings.simplefilter("ignore", FutureWarning)
-                warnings.filterwarnings("ignore", category=Warning, message=".*trace")
-                exported = yolo(str(staged)).export(
-                    format=runtime, imgsz=imgsz, batch=batch, dynamic=EXPORT_DYNAMIC,
-                    device="cpu", verbose=False, **options,
-                )
-        except Exception as error:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            _remove_abandoned_exports(cache_dir, target.name)
+            # a concurrent export that finished first is kept, and this one dropped
+            staging = stack.enter_context(atomic_folder(target, keep_existing=True))
+        except OSError as error:
             raise DetectorError(
-                f"could not export {weights} to {runtime}: {_one_line(error)}"
+                f"cannot write the {runtime} export to {cache_dir}: {_one_line(error)}"
             ) from error
-        if Path(exported).resolve() != (staging / artifact.name).resolve():
-            raise DetectorError(f"could not export {weights} to {runtime}: got {exported}")
-        staged.unlink()
-        staging.chmod(0o755)  # mkdtemp's 0700 would hide a shared cache from other users
-        try:
-            os.rename(staging, target)
-        except OSError:
-            if not target.is_dir():  # not a concurrent export that finished first
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        _export_into(staging, weights, runtime, imgsz, batch, artifact.name)
     return artifact
+
+
+def _export_into(
+    folder: Path, weights: Path, runtime: str, imgsz: int, batch: int, artifact: str
+) -> None:
+    """ultralytics' export of a copy of weights, left in folder as `artifact` (the copy goes)."""
+    yolo = offline_ultralytics()
+    staged = folder / "model.pt"
+    shutil.copyfile(weights, staged)
+    try:
+        # onnxslim is not a dependency (and ONNX Runtime optimises the graph itself).
+        options = {"simplify": False} if runtime == "onnx" else {}
+        with warnings.catch_warnings():  # torch.jit tracing chatter, meaningless to users
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.filterwarnings("ignore", category=Warning, message=".*trace")
+            exported = yolo(str(staged)).export(
+                format=runtime, imgsz=imgsz, batch=batch, dynamic=EXPORT_DYNAMIC,
+                device="cpu", verbose=False, **options,
+            )
+    except Exception as error:
+        message = f"could not export {weights} to {runtime}: {_one_line(error)}"
+        raise DetectorError(message) from error
+    if Path(exported).resolve() != (folder / artifact).resolve():
+        raise DetectorError(f"could not export {weights} to {runtime}: got {exported}")
+    staged.unlink()
 
 
 def _remove_abandoned_exports(cache_dir: Path, name: str, age_s: float = 3600) -> None:
@@ -284,7 +265,7 @@ class Detector:
         self.iou = float(iou)
         self.batch_size = batch_size
         self.max_det = max_det
-        self.device = resolve_device(device, runtime)
+        self.device = runtime_device(device, runtime)
         checkpoint = load_checkpoint(self.weights)
         self.names: dict[int, str] = {int(k): str(v) for k, v in checkpoint.names.items()}
         self.sha256 = file_sha256(self.weights)

@@ -13,6 +13,8 @@ from typing import Protocol, runtime_checkable
 import cv2
 import numpy as np
 
+from .devices import resolve_device
+
 DEFAULT_EMBEDDER = "efficientnet-lite0"
 
 
@@ -45,9 +47,7 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
 def _torch_device(device: str):
     import torch
 
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(device)
+    return torch.device(resolve_device(device))
 
 
 class EfficientNetLite0Embedder:

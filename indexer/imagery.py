@@ -1,20 +1,20 @@
-"""pyvips access to mural images: header checks, checksums, tiled pyramids and region reads.
+"""pyvips access to mural images: header checks, tiled pyramids and region reads.
 
 Nothing here decodes a whole mural into memory: loads are sequential or region-by-region.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyvips
+
+from .files import atomic_write
 
 # vips loader name prefix -> our format name
 _LOADER_FORMATS = {"jpegload": "jpeg", "pngload": "png", "tiffload": "tiff", "jp2kload": "jp2"}
@@ -104,15 +104,6 @@ def probe_image(path: str | os.PathLike, max_pixels: int) -> ImageInfo:
     return info
 
 
-def file_checksum(path: str | os.PathLike, chunk: int = 8 * 1024 * 1024) -> str:
-    """sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     detail = [line.strip() for line in text[1:] if line.strip()]
@@ -143,35 +134,30 @@ def build_pyramid(
     truncated or corrupt source raises ImageryError and leaves nothing behind. `progress`
     is called with the percentage done.
     """
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".partial-", suffix=".tif", dir=dest.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
-        image = pyvips.Image.new_from_file(str(source), access="sequential", fail_on="truncated")
-        image = _as_srgb8(image)
-        if progress is not None:
-            image.set_progress(True)
-            image.signal_connect("eval", lambda _image, p: progress(min(99, int(p.percent))))
-            image.signal_connect("posteval", lambda _image, p: progress(100))
-        image.tiffsave(
-            str(tmp),
-            tile=True,
-            tile_width=PYRAMID_TILE,
-            tile_height=PYRAMID_TILE,
-            pyramid=True,
-            bigtiff=True,
-            compression="jpeg",
-            Q=PYRAMID_QUALITY,
-        )
-        os.replace(tmp, dest)
+        with atomic_write(dest) as staged:
+            image = pyvips.Image.new_from_file(
+                str(source), access="sequential", fail_on="truncated"
+            )
+            image = _as_srgb8(image)
+            if progress is not None:
+                image.set_progress(True)
+                image.signal_connect("eval", lambda _image, p: progress(min(99, int(p.percent))))
+                image.signal_connect("posteval", lambda _image, p: progress(100))
+            image.tiffsave(
+                str(staged),
+                tile=True,
+                tile_width=PYRAMID_TILE,
+                tile_height=PYRAMID_TILE,
+                pyramid=True,
+                bigtiff=True,
+                compression="jpeg",
+                Q=PYRAMID_QUALITY,
+            )
     except pyvips.Error as exc:
         raise ImageryError(
             f"{Path(source).name} is truncated or corrupt: {_first_line(exc)}"
         ) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 class Pyramid:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .boxes import pairwise_overlap
+
 
 @dataclass(frozen=True)
 class Detection:
@@ -96,24 +98,6 @@ def _as_arrays(dets: Sequence[Detection]) -> tuple[np.ndarray, np.ndarray]:
     return boxes, scores
 
 
-def pairwise_overlap(box: np.ndarray, others: np.ndarray, metric: str) -> np.ndarray:
-    """IoU ("iou") or intersection over the smaller box ("ios") of one box against many."""
-    ix1 = np.maximum(box[0], others[:, 0])
-    iy1 = np.maximum(box[1], others[:, 1])
-    ix2 = np.minimum(box[2], others[:, 2])
-    iy2 = np.minimum(box[3], others[:, 3])
-    inter = np.clip(ix2 - ix1, 0, None) * np.clip(iy2 - iy1, 0, None)
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (others[:, 2] - others[:, 0]) * (others[:, 3] - others[:, 1])
-    if metric == "iou":
-        denominator = area + areas - inter
-    elif metric == "ios":
-        denominator = np.minimum(area, areas)
-    else:
-        raise ValueError(f"unknown overlap metric {metric!r}")
-    return np.where(denominator > 0, inter / np.maximum(denominator, 1e-12), 0.0)
-
-
 def _by_label(dets: Sequence[Detection]) -> dict[int, list[Detection]]:
     groups: dict[int, list[Detection]] = {}
     for det in dets:
@@ -122,21 +106,17 @@ def _by_label(dets: Sequence[Detection]) -> dict[int, list[Detection]]:
 
 
 def nms(dets: Sequence[Detection], iou_threshold: float = 0.5) -> list[Detection]:
-    """Class-aware non-maximum suppression: keep the best of boxes overlapping above IoU."""
-    kept: list[Detection] = []
-    for group in _by_label(dets).values():
-        group = sorted(group, key=lambda d: -d.score)
-        boxes, _ = _as_arrays(group)
-        alive = np.ones(len(group), dtype=bool)
-        for i in range(len(group)):
-            if not alive[i]:
-                continue
-            kept.append(group[i])
-            rest = np.nonzero(alive[i + 1 :])[0] + i + 1
-            if len(rest):
-                overlap = pairwise_overlap(boxes[i], boxes[rest], "iou")
-                alive[rest[overlap > iou_threshold]] = False
-    return sorted(kept, key=lambda d: -d.score)
+    """Class-aware non-maximum suppression (torchvision's batched_nms): of boxes of one class
+    overlapping above iou_threshold, only the best scored is kept."""
+    if not dets:
+        return []
+    import torch
+    from torchvision.ops import batched_nms
+
+    boxes, scores = _as_arrays(dets)
+    labels = torch.tensor([d.label for d in dets], dtype=torch.int64)
+    keep = batched_nms(torch.from_numpy(boxes), torch.from_numpy(scores), labels, iou_threshold)
+    return sorted((dets[i] for i in keep.tolist()), key=lambda d: -d.score)
 
 
 def greedy_nmm(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .files import atomic_write
 from .imagery import Pyramid, release_freed_memory
 from .merging import Detection, merge_tile_duplicates, project_tile_boxes_to_mural
 from .tiling import Tile, tile_mural
@@ -99,9 +100,8 @@ class Checkpoint:
         }
 
     def record_vectors(self, start: int, vectors: np.ndarray) -> None:
-        tmp = self.folder / f".partial-vectors-{start:09d}.npy"
-        np.save(tmp, vectors)
-        os.replace(tmp, self.folder / f"vectors-{start:09d}.npy")
+        with atomic_write(self.folder / f"vectors-{start:09d}.npy") as staged:
+            np.save(staged, vectors)
 
     def clear(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

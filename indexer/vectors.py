@@ -9,13 +9,14 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
 import numpy as np
+
+from .files import atomic_write
 
 
 class IndexMismatch(ValueError):
@@ -103,21 +104,20 @@ class VectorIndex:
         return cls(meta["embedder"], int(meta["dim"]), index)
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write index and sidecar atomically (each written beside its name, then renamed)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write index and sidecar, each atomically (see write_index_files)."""
         meta = {"embedder": self.embedder, "dim": self.dim, "kind": self.kind, "count": len(self)}
-        for target, write in (
-            (path, lambda tmp: faiss.write_index(self.index, tmp)),
-            (self.sidecar(path), lambda tmp: Path(tmp).write_text(json.dumps(meta))),
-        ):
-            fd, tmp = tempfile.mkstemp(prefix=".partial-", dir=path.parent)
-            os.close(fd)
-            try:
-                write(tmp)
-                os.replace(tmp, target)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
+        write_index_files(path, self.index, meta)
+
+
+def write_index_files(path: str | os.PathLike, index: faiss.Index, meta: dict) -> None:
+    """A FAISS index at path and its JSON sidecar (path + ".json"), each written beside its
+    name and renamed into place: the index first, so a sidecar never describes a missing file.
+    The one writer of FAISS files, for the flat index here and the search service's IVF."""
+    path = Path(path)
+    with atomic_write(path) as staged:
+        faiss.write_index(index, str(staged))
+    with atomic_write(VectorIndex.sidecar(path)) as staged:
+        staged.write_text(json.dumps(meta))
 
 
 @contextlib.contextmanager

@@ -10,7 +10,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from indexer.imagery import ImageryError, build_pyramid, file_checksum, probe_image
+from indexer.files import file_sha256
+from indexer.imagery import ImageryError, build_pyramid, probe_image
 
 from .models import Cave, Mural, Period, Site
 
@@ -79,7 +80,7 @@ def ingest_mural(
     except ImageryError as exc:
         raise IngestError(str(exc), exc.kind) from exc
 
-    checksum = file_checksum(path)
+    checksum = file_sha256(path)
     existing = Mural.objects.filter(checksum=checksum).first()
     if existing is not None:
         raise IngestError(

@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from dunhuang_search.catalogue.models import Mural
 from indexer import vectors
+from indexer.boxes import pairwise_overlap
 from indexer.dense import DenseConfig
-from indexer.merging import Detection, pairwise_overlap
+from indexer.merging import Detection
 from indexer.pipeline import Checkpoint, FoundElement, IndexConfig, index_mural
 
 from .dense_indexing import dense_checkpoint_folder, index_dense_windows

@@ -10,7 +10,6 @@ import json
 import logging
 import math
 import os
-import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -241,21 +240,7 @@ class FaissService:
             "source": list(signature),
             **asdict(params),
         }
-        folder = self.ivf_path.parent
-        for target, write in (
-            (self.ivf_path, lambda tmp: faiss.write_index(ivf, tmp)),
-            (
-                vectors.VectorIndex.sidecar(self.ivf_path),
-                lambda tmp: Path(tmp).write_text(json.dumps(meta)),
-            ),
-        ):
-            fd, tmp = tempfile.mkstemp(prefix=".partial-", dir=folder)
-            os.close(fd)
-            try:
-                write(tmp)
-                os.replace(tmp, target)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
+        vectors.write_index_files(self.ivf_path, ivf, meta)
 
 
 def set_search_threads() -> None:

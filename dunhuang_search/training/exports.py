@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +18,10 @@ from django.utils import timezone
 
 from dunhuang_search.catalogue.models import Mural, Period, Site
 from dunhuang_search.elements.models import Category, Element
+from indexer.files import atomic_folder
+from indexer.training.voc import Box, voc_xml
 
-from .train import accepted_elements
-from .voc import Box, voc_xml
+from .labels import accepted_elements
 
 FORMATS = ("voc", "yolo", "coco")
 JPEG_MAX_SIDE = 65_500
@@ -248,20 +248,8 @@ def export_elements(
     if not groups:
         raise ExportError("no accepted elements match: nothing to export")
     classes = export_classes()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
+    with atomic_folder(out, replace=True) as staging:
         written = WRITERS[fmt](staging, groups, classes, images, progress)
-        staging.chmod(0o755)
-        if out.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.replace(out, retired / out.name)
-            os.replace(staging, out)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return ExportReport(
         fmt,
         str(out),

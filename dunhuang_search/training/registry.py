@@ -1,12 +1,18 @@
-"""Which detector the indexer uses: the active DetectorModel, else DETECTOR_WEIGHTS."""
+"""The registry of detectors: checkpoints kept and recorded as DetectorModel rows, and which
+one the indexer uses (the active DetectorModel, else DETECTOR_WEIGHTS)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
+
+from indexer.files import atomic_write, file_sha256
+from indexer.training.train import TrainingError
 
 from .models import DetectorModel
 
@@ -72,10 +78,8 @@ def register_weights_file(weights: str | Path, activate_if_none: bool = True) ->
     Idempotent: the same file (by sha256) is registered once. It is made active when no other
     detector is, so that a fresh install indexes with it.
     """
-    from .train import register, sha256_of
-
     weights = Path(weights)
-    digest = sha256_of(weights)
+    digest = file_sha256(weights)
     row = DetectorModel.objects.filter(sha256=digest, weights=str(weights)).first()
     if row is None:
         card = weights_card(weights)
@@ -94,3 +98,51 @@ def register_weights_file(weights: str | Path, activate_if_none: bool = True) ->
     if activate_if_none and DetectorModel.active() is None:
         row.activate()
     return row
+
+
+def register(
+    weights: Path,
+    name: str,
+    tile_size: int,
+    scale: float,
+    metrics: dict,
+    parameters: dict,
+    activate: bool = False,
+    copy: bool = True,
+) -> DetectorModel:
+    """Keep a checkpoint under DETECTOR_MODELS_DIR and record it; optionally make it active."""
+    from indexer.detection import Detector, DetectorError
+
+    if DetectorModel.objects.filter(name=name).exists():
+        raise TrainingError(f"a detector named {name!r} exists already; choose another --name")
+    try:
+        names = Detector(weights, runtime="torch", device="cpu").names
+    except DetectorError as exc:
+        raise TrainingError(str(exc)) from exc
+    target = weights
+    if copy:
+        target = Path(settings.DETECTOR_MODELS_DIR) / name / "best.pt"
+        with atomic_write(target) as staged:
+            shutil.copyfile(weights, staged)
+    try:
+        row = DetectorModel.objects.create(
+            name=name,
+            weights=str(target),
+            sha256=file_sha256(target),
+            classes=[names[i] for i in sorted(names)],
+            tile_size=tile_size,
+            scale=scale,
+            metrics=metrics,
+            parameters=parameters,
+        )
+        if activate:
+            row.activate()
+    except BaseException:
+        if copy:
+            shutil.rmtree(target.parent, ignore_errors=True)
+        raise
+    return row
+
+
+def default_name() -> str:
+    return "yolo-" + timezone.now().strftime("%Y%m%d-%H%M%S")

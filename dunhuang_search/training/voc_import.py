@@ -19,10 +19,18 @@ from django.db import transaction
 from dunhuang_search.catalogue.ingest import IngestError, ingest_mural, resolve_place
 from dunhuang_search.catalogue.models import Mural
 from dunhuang_search.elements.models import Category, Element
-from indexer.imagery import ImageryError, file_checksum, probe_image
+from indexer.files import file_sha256
+from indexer.imagery import ImageryError, probe_image
+from indexer.training.voc import (
+    VocAnnotation,
+    VocError,
+    check_boxes,
+    find_files,
+    parse_voc,
+    read_metadata,
+)
 
 from .models import DetectorModel
-from .voc import VocAnnotation, VocError, check_boxes, find_files, parse_voc, read_metadata
 
 Progress = Callable[..., Iterable]  # called like tqdm(iterable, desc=..., unit=..., total=...)
 
@@ -158,7 +166,7 @@ def plan_murals(samples: list[Sample], metadata: dict[str, dict], metadata_path)
     for sample in samples:
         if sample.image is None:
             continue
-        sample.checksum = file_checksum(sample.image)
+        sample.checksum = file_sha256(sample.image)
         sample.mural = Mural.objects.filter(checksum=sample.checksum).first()
         if sample.mural is not None:
             continue

@@ -9,7 +9,7 @@ from .layout import plan_mural
 from .render import MuralRenderer, render_mural, render_region, render_strip
 from .spec import CATEGORIES, PERIODS, SITES, WALLS, Instance, MuralSpec, Paint, Panel
 from .voc import read_voc, voc_xml, write_voc
-from .write import image_seed, iter_tiles, make_demo_murals, write_mural_image
+from .write import image_seed, iter_tiles, make_demo_murals, plan_murals, write_mural_image
 
 # Bump when the pixels or labels made for a given seed change (keys caches of trained models).
 GENERATOR_VERSION = 2
@@ -29,6 +29,7 @@ __all__ = [
     "iter_tiles",
     "make_demo_murals",
     "plan_mural",
+    "plan_murals",
     "read_voc",
     "render_mural",
     "render_region",

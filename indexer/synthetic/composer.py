@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..boxes import ios
 from .canvas import alpha_box
 from .motifs import MOTIFS, draw_motif
 from .palette import Palette, palette_for
@@ -29,15 +30,6 @@ class Sprite:
     crop: tuple[int, int]
     w: int
     h: int
-
-
-def overlap(a: Box, b: Box) -> float:
-    """Intersection over the smaller area (0 when apart, 1 when one holds the other)."""
-    ix = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    iy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    if ix <= 0 or iy <= 0:
-        return 0.0
-    return ix * iy / max(1e-9, min(a[2] * a[3], b[2] * b[3]))
 
 
 class Composer:
@@ -157,6 +149,6 @@ def scatter(c: Composer, sprites: list[Sprite], box: Box, placed: list[Box]) -> 
         for _ in range(20):
             x = box[0] + c.rng.uniform(0, box[2] - s.w)
             y = box[1] + c.rng.uniform(0, box[3] - s.h)
-            if all(overlap((x, y, s.w, s.h), p) < 0.12 for p in placed):
+            if all(ios((x, y, s.w, s.h), p) < 0.12 for p in placed):
                 placed.append(c.place(s, x, y))
                 break

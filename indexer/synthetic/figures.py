@@ -91,6 +91,59 @@ def draw_seated_buddha(rng: np.random.Generator, size: float, params: dict) -> n
     return canvas.finish()
 
 
+_DONOR_BODIES = {
+    "lady": [
+        (0.08, 0.17),
+        (0.2, 0.17),
+        (0.27, 0.24),
+        (0.27, 0.34),
+        (0.3, 0.6),
+        (0.38, 0.9),
+        (0.42, 0.995),
+        (-0.12, 0.995),
+        (-0.22, 0.985),
+        (-0.06, 0.88),
+        (0.0, 0.6),
+        (0.03, 0.3),
+    ],
+    "other": [
+        (0.06, 0.17),
+        (0.2, 0.17),
+        (0.27, 0.22),
+        (0.3, 0.4),
+        (0.31, 0.65),
+        (0.34, 0.96),
+        (0.36, 0.995),
+        (-0.06, 0.995),
+        (-0.1, 0.99),
+        (-0.03, 0.9),
+        (0.0, 0.6),
+        (0.02, 0.35),
+    ],
+}
+_DONOR_SLEEVE = [
+    (0.12, 0.22),
+    (0.24, 0.25),
+    (0.34, 0.3),
+    (0.41, 0.33),
+    (0.42, 0.37),
+    (0.37, 0.45),
+    (0.32, 0.56),
+    (0.25, 0.53),
+    (0.15, 0.38),
+]
+_DONOR_FACE = [
+    (0.12, 0.06),
+    (0.2, 0.05),
+    (0.225, 0.09),
+    (0.245, 0.115),
+    (0.222, 0.13),
+    (0.215, 0.165),
+    (0.16, 0.18),
+    (0.115, 0.14),
+]
+
+
 def draw_donor(rng: np.random.Generator, size: float, params: dict) -> np.ndarray:
     """A standing donor in profile, hands joined, robe trailing (供养人); size is the height."""
     pal = palette_for(params["period"])
@@ -102,37 +155,29 @@ def draw_donor(rng: np.random.Generator, size: float, params: dict) -> np.ndarra
     sleeve = mix(robe, pick(rng, pal.robes, 12), float(rng.choice([0.0, 0.3, 1.0])))
     skin = pick(rng, pal.skins, 6)
     j = rng.uniform(-0.015, 0.015, (12, 2))
-    if kind == "lady":
-        body = [
-            (0.08, 0.17),
-            (0.2, 0.17),
-            (0.27, 0.24),
-            (0.27, 0.34),
-            (0.3, 0.6),
-            (0.38, 0.9),
-            (0.42, 0.995),
-            (-0.12, 0.995),
-            (-0.22, 0.985),
-            (-0.06, 0.88),
-            (0.0, 0.6),
-            (0.03, 0.3),
-        ]
-    else:
-        body = [
-            (0.06, 0.17),
-            (0.2, 0.17),
-            (0.27, 0.22),
-            (0.3, 0.4),
-            (0.31, 0.65),
-            (0.34, 0.96),
-            (0.36, 0.995),
-            (-0.06, 0.995),
-            (-0.1, 0.99),
-            (-0.03, 0.9),
-            (0.0, 0.6),
-            (0.02, 0.35),
-        ]
+    body = _DONOR_BODIES["lady" if kind == "lady" else "other"]
     canvas.shape(f(np.asarray(body) + j), robe, ink, lw)
+    _donor_robe(canvas, f, rng, kind, robe, pal, lw)
+    canvas.shape(f(_DONOR_SLEEVE), sleeve, ink, lw)
+    canvas.shape(
+        f([(0.14, 0.17), (0.22, 0.17), (0.17, 0.27)]), pick(rng, (WHITE, CREAM), 6), ink, lw * 0.8
+    )
+    canvas.ellipse(f([(0.42, 0.32)])[0], (f.length(0.035), f.length(0.026)), skin, ink, lw)
+    held = params.get("held") or str(rng.choice(["lotus", "censer", "none", "none"]))
+    _donor_holding(canvas, f, held, lw)
+    canvas.ellipse(f([(0.34, 0.995)])[0], (f.length(0.04), f.length(0.012)), BLACK)
+    canvas.ellipse(f([(0.16, 0.17)])[0], (f.length(0.03), f.length(0.04)), skin)  # neck
+    canvas.shape(f(_DONOR_FACE), skin, ink, lw)
+    canvas.stroke(f([(0.19, 0.1), (0.21, 0.098)]), WHITE if pal.dark_skin else ink, lw * 0.7)
+    _donor_headdress(canvas, f, rng, kind, pal, lw)
+    canvas.mottle(rng, 0.12)
+    canvas.fade(float(rng.uniform(0.88, 1.0)))
+    return canvas.finish(flip=params.get("facing", 1) < 0)
+
+
+def _donor_robe(canvas: Canvas, f: Frame, rng, kind: str, robe, pal, lw: float) -> None:
+    """A lady's pleats, sash and shawl, else a belt; a monk's kasaya; perhaps rosettes."""
+    ink = INK
     if kind == "lady":  # skirt pleats and a high sash
         for x in np.linspace(0.05, 0.3, 4):
             canvas.stroke(
@@ -176,51 +221,23 @@ def draw_donor(rng: np.random.Generator, size: float, params: dict) -> np.ndarra
         for _ in range(int(rng.integers(4, 12))):
             p = f([(rng.uniform(0.05, 0.28), rng.uniform(0.45, 0.95))])[0]
             canvas.ellipse(p, (f.length(0.012), f.length(0.012)), dot)
-    canvas.shape(
-        f(
-            [
-                (0.12, 0.22),
-                (0.24, 0.25),
-                (0.34, 0.3),
-                (0.41, 0.33),
-                (0.42, 0.37),
-                (0.37, 0.45),
-                (0.32, 0.56),
-                (0.25, 0.53),
-                (0.15, 0.38),
-            ]
-        ),
-        sleeve,
-        ink,
-        lw,
-    )
-    canvas.shape(
-        f([(0.14, 0.17), (0.22, 0.17), (0.17, 0.27)]), pick(rng, (WHITE, CREAM), 6), ink, lw * 0.8
-    )
-    canvas.ellipse(f([(0.42, 0.32)])[0], (f.length(0.035), f.length(0.026)), skin, ink, lw)
-    held = params.get("held") or str(rng.choice(["lotus", "censer", "none", "none"]))
+
+
+def _donor_holding(canvas: Canvas, f: Frame, held: str, lw: float) -> None:
+    """A lotus bud or a censer in the joined hands ("none": nothing)."""
     if held == "lotus":
         canvas.stroke(f([(0.43, 0.33), (0.46, 0.22), (0.48, 0.15)]), (70, 110, 70), lw * 1.2)
         canvas.shape(f(pointed_ellipse((0.48, 0.12), (0.025, 0.035), 0.8)), PINK, CINNABAR, lw)
     elif held == "censer":
         canvas.stroke(f([(0.42, 0.34), (0.55, 0.31)]), (120, 90, 50), lw * 1.5)
         canvas.ellipse(
-            f([(0.57, 0.3)])[0], (f.length(0.03), f.length(0.02)), (170, 130, 60), ink, lw
+            f([(0.57, 0.3)])[0], (f.length(0.03), f.length(0.02)), (170, 130, 60), INK, lw
         )
-    canvas.ellipse(f([(0.34, 0.995)])[0], (f.length(0.04), f.length(0.012)), BLACK)
-    canvas.ellipse(f([(0.16, 0.17)])[0], (f.length(0.03), f.length(0.04)), skin)  # neck
-    face = [
-        (0.12, 0.06),
-        (0.2, 0.05),
-        (0.225, 0.09),
-        (0.245, 0.115),
-        (0.222, 0.13),
-        (0.215, 0.165),
-        (0.16, 0.18),
-        (0.115, 0.14),
-    ]
-    canvas.shape(f(face), skin, ink, lw)
-    canvas.stroke(f([(0.19, 0.1), (0.21, 0.098)]), WHITE if pal.dark_skin else ink, lw * 0.7)
+
+
+def _donor_headdress(canvas: Canvas, f: Frame, rng, kind: str, pal, lw: float) -> None:
+    """A lady's hair with ornaments, a monk's shaven scalp, an official's futou (and beard)."""
+    ink = INK
     if kind == "lady":
         hair = BLACK
         canvas.ellipse(f([(0.14, 0.07)])[0], (f.length(0.07), f.length(0.045)), hair, ink, lw)
@@ -239,9 +256,6 @@ def draw_donor(rng: np.random.Generator, size: float, params: dict) -> np.ndarra
         canvas.band(f([(0.1, 0.06), (0.06, 0.12), (0.05, 0.2)]), f.length(0.018), BLACK)
         if rng.random() < 0.5:
             canvas.stroke(f([(0.22, 0.14), (0.2, 0.2)]), ink, lw)  # beard
-    canvas.mottle(rng, 0.12)
-    canvas.fade(float(rng.uniform(0.88, 1.0)))
-    return canvas.finish(flip=params.get("facing", 1) < 0)
 
 
 def _ribbon(canvas: Canvas, f: Frame, rng, anchor, colours, width, ink, lw) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import math
 
-from .composer import Box, Composer, overlap, scatter
+from ..boxes import ios
+from .composer import Box, Composer, scatter
 from .palette import distinct, pick
 from .scenes import secular_scene
 
@@ -173,7 +174,7 @@ def apsaras(c: Composer, box: Box) -> None:
                 y = min(
                     max(cy - s.h / 2 + rng.normal(0, size * 0.1), box[1]), box[1] + box[3] - s.h
                 )
-                if all(overlap((x, y, s.w, s.h), p) < 0.2 for p in placed):
+                if all(ios((x, y, s.w, s.h), p) < 0.2 for p in placed):
                     placed.append(c.place(s, x, y))
                     break
 

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from ..boxes import intersection, iou
 from .canvas import alpha_box
 from .composer import Box, Composer
 from .groups import GROUPS, panel_ground
@@ -143,19 +144,10 @@ def _cells(box: Box):
             yield gx, gy
 
 
-def _iou(a: Box, b: Box) -> float:
-    ix = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    iy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    if ix <= 0 or iy <= 0:
-        return 0.0
-    inter = ix * iy
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
-
-
 def _too_close(a: Box, b: Box) -> bool:
     """Overlapping too much to both be seen: IoU of 0.3, or half of the smaller one covered."""
-    cover = _intersection(a, b)
-    return _iou(a, b) >= MAX_IOU or cover > MAX_COVER * min(a[2] * a[3], b[2] * b[3])
+    cover = intersection(a, b)
+    return iou(a, b) >= MAX_IOU or cover > MAX_COVER * min(a[2] * a[3], b[2] * b[3])
 
 
 def _clip(p: Paint, width: int, height: int) -> Box:
@@ -198,16 +190,10 @@ def _resolve(paints: list[Paint], width: int, height: int):
         elif p.layer == DAMAGE and p.motif == "flake":
             box = (p.x + p.w * 0.2, p.y + p.h * 0.2, p.w * 0.6, p.h * 0.6)
             near = [b for cell in _cells(box) for b in grid.get(cell, ())]
-            if any(_intersection(box, b) > 0.25 * b[2] * b[3] for b in near):
+            if any(intersection(box, b) > 0.25 * b[2] * b[3] for b in near):
                 continue  # never let a flake erase most of a labelled figure
         kept.append(p)
     return kept, instances
-
-
-def _intersection(a: Box, b: Box) -> float:
-    ix = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    iy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    return max(0.0, ix) * max(0.0, iy)
 
 
 def _damage(c: Composer, width: int, height: int) -> None:

@@ -239,73 +239,92 @@ def draw_band(rng: np.random.Generator, size: float, params: dict) -> np.ndarray
     canvas.shape([(0, 0), (period * 3, 0), (period * 3, h), (0, h)], ground)
     for edge in (lw, h - lw - 1):
         canvas.stroke([(0, edge), (period * 3, edge)], INK, lw)
+    draw_repeat = _BAND_REPEATS.get(style, _stripes_repeat)
     for rep in range(3):
-        x0 = rep * period
-        if style == "valance":
-            canvas.shape(
-                [(x0, 0), (x0 + period, 0), (x0 + period, h * 0.3), (x0, h * 0.3)], a, INK, lw
-            )
-            for k, colour in enumerate((b, a)):
-                left = x0 + k * period / 2
-                tri = [(left, h * 0.3), (left + period / 2, h * 0.3), (left + period / 4, h * 0.92)]
-                canvas.shape(tri, colour, INK, lw)
-                canvas.stroke(
-                    [(left + period / 4, h * 0.3), (left + period / 4, h * 0.8)],
-                    mix(colour, INK, 0.4),
-                    lw,
-                )
-        elif style in ("scroll", "lotus"):
-            xs = np.linspace(x0, x0 + period, 24)
-            ys = h / 2 + np.sin((xs - x0) / period * 2 * math.pi) * h * 0.25
-            canvas.stroke(np.stack([xs, ys], 1), _GREENS[1], lw * 1.5)
-            for k, sign in ((0.25, -1), (0.75, 1)):
-                cx, cy = x0 + k * period, h / 2 - sign * h * 0.25
-                if style == "lotus":
-                    canvas.ellipse((cx, cy), (h * 0.22, h * 0.16), PINK, CINNABAR, lw)
-                    canvas.ellipse((cx, cy - sign * h * 0.05), (h * 0.1, h * 0.1), WHITE, INK, lw)
-                else:
-                    leaf = spline(
-                        [
-                            (cx - period * 0.2, h / 2),
-                            (cx, cy + sign * h * 0.15),
-                            (cx + period * 0.1, cy - sign * h * 0.05),
-                            (cx, cy - sign * 0.02),
-                        ],
-                        6,
-                    )
-                    canvas.band(
-                        leaf,
-                        np.linspace(h * 0.18, h * 0.03, len(leaf)),
-                        a if sign < 0 else b,
-                        INK,
-                        lw,
-                    )
-        elif style == "pearls":
-            n = max(1, int(round(period / (h * 0.7))))
-            for k in range(n):
-                cx = x0 + (k + 0.5) * period / n
-                canvas.ellipse((cx, h / 2), (h * 0.28, h * 0.28), WHITE, INK, lw)
-                canvas.ellipse((cx, h / 2), (h * 0.1, h * 0.1), a)
-        elif style == "rhombus":
-            for k, colour in enumerate((a, b)):
-                left = x0 + k * period / 2
-                canvas.shape(
-                    [
-                        (left, h / 2),
-                        (left + period / 4, h * 0.12),
-                        (left + period / 2, h / 2),
-                        (left + period / 4, h * 0.88),
-                    ],
-                    colour,
-                    INK,
-                    lw,
-                )
-        else:  # stripes
-            for k, colour in enumerate((a, b, a)):
-                y = h * (0.2 + 0.25 * k)
-                canvas.shape(
-                    [(x0, y), (x0 + period, y), (x0 + period, y + h * 0.15), (x0, y + h * 0.15)],
-                    colour,
-                )
+        draw_repeat(canvas, rep * period, period, h, (a, b), lw, style)
     unit = canvas.finish()[:, period : 2 * period]
     return np.ascontiguousarray(np.rot90(unit)) if params.get("vertical") else unit
+
+
+def _valance_repeat(canvas: Canvas, x0: float, period: int, h: int, colours, lw, style) -> None:
+    """The valance under a ceiling: a strip and two hanging triangles with a fold each."""
+    a, b = colours
+    canvas.shape([(x0, 0), (x0 + period, 0), (x0 + period, h * 0.3), (x0, h * 0.3)], a, INK, lw)
+    for k, colour in enumerate((b, a)):
+        left = x0 + k * period / 2
+        tri = [(left, h * 0.3), (left + period / 2, h * 0.3), (left + period / 4, h * 0.92)]
+        canvas.shape(tri, colour, INK, lw)
+        canvas.stroke(
+            [(left + period / 4, h * 0.3), (left + period / 4, h * 0.8)],
+            mix(colour, INK, 0.4),
+            lw,
+        )
+
+
+def _scroll_repeat(canvas: Canvas, x0: float, period: int, h: int, colours, lw, style) -> None:
+    """A wavy green stem with a leaf (scroll) or a lotus flower in each half-wave."""
+    a, b = colours
+    xs = np.linspace(x0, x0 + period, 24)
+    ys = h / 2 + np.sin((xs - x0) / period * 2 * math.pi) * h * 0.25
+    canvas.stroke(np.stack([xs, ys], 1), _GREENS[1], lw * 1.5)
+    for k, sign in ((0.25, -1), (0.75, 1)):
+        cx, cy = x0 + k * period, h / 2 - sign * h * 0.25
+        if style == "lotus":
+            canvas.ellipse((cx, cy), (h * 0.22, h * 0.16), PINK, CINNABAR, lw)
+            canvas.ellipse((cx, cy - sign * h * 0.05), (h * 0.1, h * 0.1), WHITE, INK, lw)
+            continue
+        leaf = spline(
+            [
+                (cx - period * 0.2, h / 2),
+                (cx, cy + sign * h * 0.15),
+                (cx + period * 0.1, cy - sign * h * 0.05),
+                (cx, cy - sign * 0.02),
+            ],
+            6,
+        )
+        canvas.band(
+            leaf, np.linspace(h * 0.18, h * 0.03, len(leaf)), a if sign < 0 else b, INK, lw
+        )
+
+
+def _pearls_repeat(canvas: Canvas, x0: float, period: int, h: int, colours, lw, style) -> None:
+    n = max(1, int(round(period / (h * 0.7))))
+    for k in range(n):
+        cx = x0 + (k + 0.5) * period / n
+        canvas.ellipse((cx, h / 2), (h * 0.28, h * 0.28), WHITE, INK, lw)
+        canvas.ellipse((cx, h / 2), (h * 0.1, h * 0.1), colours[0])
+
+
+def _rhombus_repeat(canvas: Canvas, x0: float, period: int, h: int, colours, lw, style) -> None:
+    for k, colour in enumerate(colours):
+        left = x0 + k * period / 2
+        canvas.shape(
+            [
+                (left, h / 2),
+                (left + period / 4, h * 0.12),
+                (left + period / 2, h / 2),
+                (left + period / 4, h * 0.88),
+            ],
+            colour,
+            INK,
+            lw,
+        )
+
+
+def _stripes_repeat(canvas: Canvas, x0: float, period: int, h: int, colours, lw, style) -> None:
+    a, b = colours
+    for k, colour in enumerate((a, b, a)):
+        y = h * (0.2 + 0.25 * k)
+        canvas.shape(
+            [(x0, y), (x0 + period, y), (x0 + period, y + h * 0.15), (x0, y + h * 0.15)],
+            colour,
+        )
+
+
+_BAND_REPEATS = {
+    "valance": _valance_repeat,
+    "scroll": _scroll_repeat,
+    "lotus": _scroll_repeat,
+    "pearls": _pearls_repeat,
+    "rhombus": _rhombus_repeat,
+}

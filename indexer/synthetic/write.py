@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..files import atomic_write
 from .layout import plan_mural
 from .render import MuralRenderer
 from .spec import MuralSpec
@@ -33,6 +34,26 @@ Progress = Callable[..., Iterable]
 def image_seed(seed: int, index: int) -> int:
     """The seed of image `index` of a set made with `seed` (stable across runs and machines)."""
     return int(np.random.SeedSequence([seed, index]).generate_state(1)[0] & 0x7FFFFFFF)
+
+
+def plan_murals(
+    count: int,
+    width: int,
+    height: int,
+    seed: int,
+    scale: float = 1.0,
+    progress: Progress | None = None,
+    desc: str = "murals",
+) -> Iterator[tuple[int, MuralSpec]]:
+    """(index, spec) for each of the `count` murals of a set made with `seed`: mural `index`
+    is planned from image_seed(seed, index), so sets of different seeds never share a wall."""
+    if count < 1:
+        raise ValueError(f"count must be at least 1, not {count}")
+    indices: Iterable[int] = range(count)
+    if progress is not None:
+        indices = progress(indices, desc=desc, unit="mural", total=count)
+    for index in indices:
+        yield index, plan_mural(width, height, image_seed(seed, index), scale)
 
 
 def _rows(spec: MuralSpec, progress: Progress | None, desc: str):
@@ -111,16 +132,11 @@ def write_mural_image(
     spec: MuralSpec, path: str | os.PathLike, tiff: bool = False, progress: Progress | None = None
 ) -> None:
     """Render the mural to `path`: a JPEG, or with tiff a JPEG-tiled BigTIFF (streamed)."""
-    path = Path(path)
-    part = path.with_name(f".{path.name}.part")
-    try:
+    with atomic_write(path) as staged:
         if tiff:
-            _write_tiff(spec, part, progress)
+            _write_tiff(spec, staged, progress)
         else:
-            _write_jpeg(spec, part, progress)
-        os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)
+            _write_jpeg(spec, staged, progress)
 
 
 def make_demo_murals(
@@ -140,11 +156,7 @@ def make_demo_murals(
     outdir.mkdir(parents=True, exist_ok=True)
     digits = max(3, len(str(count - 1)))
     records = []
-    indices: Iterable[int] = range(count)
-    if progress is not None:
-        indices = progress(indices, desc="murals", unit="mural", total=count)
-    for index in indices:
-        spec = plan_mural(width, height, image_seed(seed, index), scale)
+    for index, spec in plan_murals(count, width, height, seed, scale, progress):
         stem = f"mural-{index:0{digits}d}"
         image = stem + (".tif" if tiff else ".jpg")
         write_mural_image(spec, outdir / image, tiff=tiff, progress=progress)

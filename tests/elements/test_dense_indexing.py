@@ -13,6 +13,7 @@ from dunhuang_search.catalogue.ingest import ingest_mural
 from dunhuang_search.elements.indexing import build_embedder, index_murals
 from dunhuang_search.elements.models import Element, IndexJob
 from dunhuang_search.elements.vector_index import verify_index
+from indexer.boxes import iou
 from indexer.dense import DenseConfig
 from indexer.imagery import Pyramid
 from indexer.merging import Detection
@@ -38,13 +39,6 @@ def synthetic_mural(folder: Path, seed: int, size=(640, 480)):
     path = folder / f"wall-{seed}.png"
     pyvips.Image.new_from_array(render_mural(spec)).pngsave(str(path))
     return spec, ingest_mural(path, site="mogao", cave=220, wall="south", period="early-tang")
-
-
-def iou(a, b) -> float:
-    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
-    x2, y2 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
-    inter = max(0, x2 - x1) * max(0, y2 - y1)
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
 def test_dense_windows_find_other_instances_of_a_motif_marked_once(few_detections, tmp_path):

@@ -1,5 +1,6 @@
-"""The indexer benchmark: one scoring function for both methods, and a tiny run of the whole
-benchmark (ours and SAHI, each in a child process) whose report has every key, sane values."""
+"""The indexer benchmark: one scoring function for both methods (pycocotools at IoU 0.5), and a
+tiny run of the whole benchmark (ours and SAHI, each in a child process) whose report has every
+key, sane values."""
 
 from __future__ import annotations
 
@@ -11,14 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from indexer.benchmark import (
-    BenchOptions,
-    Box,
-    match_at_iou,
-    prepare_mural,
-    run_benchmark,
-)
-from indexer.benchmark import _run_sahi as run_sahi_in_process
+from indexer.benchmark import BenchOptions, Box, prepare_mural, run_benchmark, score_at_iou
+from indexer.benchmark.runs import run_sahi as run_sahi_in_process
 from indexer.synthetic import CATEGORIES
 
 REQUIRED_KEYS = {
@@ -71,36 +66,44 @@ def bench_cache(tmp_path_factory) -> Path:
 
 def test_a_perfect_prediction_scores_full_recall_and_precision():
     predictions = [Box(b.x1 + 2, b.y1 - 1, b.x2 + 1, b.y2, b.label, 0.9) for b in TRUTH]
-    score = match_at_iou(predictions, TRUTH)
+    score = score_at_iou(predictions, TRUTH)
     assert (score.true_positives, score.recall, score.precision) == (3, 1.0, 1.0)
 
 
 def test_a_missed_box_lowers_recall_only():
-    score = match_at_iou(TRUTH[:2], TRUTH)
+    score = score_at_iou(TRUTH[:2], TRUTH)
     assert score.recall == pytest.approx(2 / 3)
     assert score.precision == 1.0
 
 
 def test_a_box_of_the_wrong_class_matches_nothing():
     predictions = [*TRUTH[:2], Box(1000, 1000, 1100, 1200, "donor", 0.8)]
-    score = match_at_iou(predictions, TRUTH)
+    score = score_at_iou(predictions, TRUTH)
     assert score.recall == pytest.approx(2 / 3)
     assert score.precision == pytest.approx(2 / 3)
 
 
 def test_a_duplicate_counts_against_precision_and_the_best_score_takes_the_match():
     duplicate = Box(0, 0, 90, 100, "donor", 0.3)
-    score = match_at_iou([*TRUTH, duplicate], TRUTH)
+    score = score_at_iou([*TRUTH, duplicate], TRUTH)
     assert score.recall == 1.0
     assert score.precision == pytest.approx(3 / 4)
 
 
+def test_the_best_scored_prediction_takes_its_truth_first_as_coco_matches():
+    left, right = Box(0, 0, 100, 100, "donor"), Box(50, 0, 150, 100, "donor")
+    confident = Box(20, 0, 120, 100, "donor", 0.9)  # IoU 0.67 with left, 0.54 with right
+    exact = Box(0, 0, 100, 100, "donor", 0.5)  # IoU 1 with left (taken), 0.33 with right
+    score = score_at_iou([exact, confident], [left, right])
+    assert (score.true_positives, score.detections, score.truths) == (1, 2, 2)
+
+
 def test_a_box_under_half_iou_is_a_miss_and_empty_inputs_score_vacuously():
     shifted = Box(60, 0, 160, 100, "donor")  # IoU 40 / 160 = 0.25
-    score = match_at_iou([shifted], TRUTH[:1])
+    score = score_at_iou([shifted], TRUTH[:1])
     assert (score.recall, score.precision) == (0.0, 0.0)
-    assert (match_at_iou([], []).recall, match_at_iou([], []).precision) == (1.0, 1.0)
-    assert (match_at_iou([], TRUTH).recall, match_at_iou(TRUTH, []).precision) == (0.0, 0.0)
+    assert (score_at_iou([], []).recall, score_at_iou([], []).precision) == (1.0, 1.0)
+    assert (score_at_iou([], TRUTH).recall, score_at_iou(TRUTH, []).precision) == (0.0, 0.0)
 
 
 def test_it_benchmarks_ours_against_sahi_and_reports_every_key(demo_detector_weights, bench_cache):
@@ -148,7 +151,7 @@ def test_sahi_runs_offline_on_the_local_weights(
     assert capsys.readouterr().out == ""  # nothing that would precede the JSON line
 
 
-@pytest.mark.django_db  # the command checks the schema before anything else
+@pytest.mark.django_db  # the command checks the schema before it starts
 @pytest.mark.parametrize(
     "arguments, message",
     [

@@ -16,7 +16,9 @@ import cv2
 import numpy as np
 import pytest
 
-from indexer.detection import Detector, DetectorError, TileBoxes, resolve_device
+from indexer.boxes import pairwise_overlap
+from indexer.detection import Detector, DetectorError, TileBoxes, runtime_device
+from indexer.files import file_sha256
 from indexer.synthetic import CATEGORIES, plan_mural, render_mural
 
 IMGSZ = 320  # the demo detector's tile size; keeps every test quick on two CPU cores
@@ -58,14 +60,6 @@ def torch_detector(demo_detector_weights) -> Detector:
     return Detector(demo_detector_weights, conf=LOW_CONF, imgsz=IMGSZ, max_det=MAX_DET)
 
 
-def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    x1, y1 = np.maximum(box[0], boxes[:, 0]), np.maximum(box[1], boxes[:, 1])
-    x2, y2 = np.minimum(box[2], boxes[:, 2]), np.minimum(box[3], boxes[:, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    return inter / ((box[2] - box[0]) * (box[3] - box[1]) + areas - inter)
-
-
 def unmatched(reference: TileBoxes, other: TileBoxes, min_score: float, min_iou: float,
               max_score_diff: float) -> list[tuple]:
     """Reference boxes scoring >= min_score with no same-class twin in other."""
@@ -74,7 +68,7 @@ def unmatched(reference: TileBoxes, other: TileBoxes, min_score: float, min_iou:
         if score < min_score:
             continue
         same = other.labels == label
-        twins = (box_iou(box, other.boxes[same]) >= min_iou) & (
+        twins = (pairwise_overlap(box, other.boxes[same]) >= min_iou) & (
             np.abs(other.scores[same] - score) <= max_score_diff
         )
         if not twins.any():
@@ -221,8 +215,6 @@ def test_it_leaves_no_half_written_export_when_exporting_fails(demo_detector_wei
         raise RuntimeError("killed half way")
 
     monkeypatch.setattr(Model, "export", failing_export)
-    from indexer.detection import file_sha256
-
     cache = tmp_path / "cache"
     with pytest.raises(DetectorError, match="could not export .* to onnx: killed half way"):
         Detector(demo_detector_weights, runtime="onnx", imgsz=IMGSZ, cache_dir=cache)
@@ -232,8 +224,6 @@ def test_it_leaves_no_half_written_export_when_exporting_fails(demo_detector_wei
 def test_it_uses_the_export_of_a_concurrent_process_that_finished_first(demo_detector_weights,
                                                                          tmp_path, monkeypatch):
     from ultralytics.engine.model import Model
-
-    from indexer.detection import file_sha256
 
     real_export = Model.export
     cache = tmp_path / "cache"
@@ -279,8 +269,6 @@ def test_it_rejects_unusable_weights_with_one_readable_line(make_weights, messag
 
 
 def test_it_says_how_to_recover_from_a_damaged_cached_export(demo_detector_weights, tmp_path):
-    from indexer.detection import file_sha256
-
     damaged = tmp_path / file_sha256(demo_detector_weights)[:12] / f"onnx-{IMGSZ}-b8"
     damaged.mkdir(parents=True)
     write_garbage(damaged / "model.onnx")
@@ -310,10 +298,10 @@ def test_it_resolves_the_auto_device_to_cpu_without_a_gpu(torch_detector):
 
     expected = "cuda:0" if torch.cuda.is_available() else "cpu"
     assert torch_detector.device == expected
-    assert resolve_device("auto", "openvino") == "cpu"
+    assert runtime_device("auto", "openvino") == "cpu"
     if not torch.cuda.is_available():
         with pytest.raises(DetectorError, match="torch sees no CUDA GPU"):
-            resolve_device("cuda", "torch")
+            runtime_device("cuda", "torch")
 
 
 def test_it_rebuilds_from_its_spec_and_pickles(torch_detector, mural_tiles):

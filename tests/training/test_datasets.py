@@ -8,7 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
-from indexer.datasets import (
+from indexer.imagery import Pyramid
+from indexer.pipeline import read_tile
+from indexer.synthetic import CATEGORIES
+from indexer.tiling import Tile, tile_mural
+from indexer.training.datasets import (
     DatasetError,
     Geometry,
     LabelledBox,
@@ -19,10 +23,6 @@ from indexer.datasets import (
     synthetic_murals,
     tile_labels,
 )
-from indexer.imagery import Pyramid
-from indexer.pipeline import read_tile
-from indexer.synthetic import CATEGORIES
-from indexer.tiling import Tile, tile_mural
 
 NAMES = list(CATEGORIES)
 

@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-from indexer.datasets import Geometry, synthetic_murals
-from indexer.evaluation import Boxes, coco_metrics, evaluate_murals
 from indexer.imagery import Pyramid
 from indexer.pipeline import IndexConfig
 from indexer.synthetic import CATEGORIES, image_seed, plan_mural
+from indexer.training.coco import Boxes, coco_metrics
+from indexer.training.datasets import Geometry, synthetic_murals
+from indexer.training.evaluation import evaluate_murals
 from tests.cli import run_manage
 from tests.indexer.oracle import OracleDetector
 

@@ -14,9 +14,9 @@ from dunhuang_search.catalogue.models import Mural
 from dunhuang_search.elements.models import Category, Element
 from dunhuang_search.training import exports
 from dunhuang_search.training.exports import ExportError, export_elements, select_elements
-from dunhuang_search.training.voc import parse_voc
 from dunhuang_search.training.voc_import import import_voc
 from indexer.synthetic import make_demo_murals
+from indexer.training.voc import parse_voc
 from tests.cli import run_manage
 
 pytestmark = pytest.mark.django_db

@@ -11,11 +11,12 @@ from django.core.management import call_command
 from dunhuang_search.catalogue.ingest import ingest_mural
 from dunhuang_search.elements.indexing import build_detector, default_index_config
 from dunhuang_search.elements.models import Category, Element
+from dunhuang_search.training.labels import class_names, labelled_murals
 from dunhuang_search.training.models import DetectorModel
-from dunhuang_search.training.registry import active_detector
-from dunhuang_search.training.train import class_names, labelled_murals
+from dunhuang_search.training.registry import active_detector, register
 from indexer.detection import Detector
 from indexer.synthetic import CATEGORIES, plan_mural, write_mural_image
+from indexer.training.train import TrainingError, TrainOptions, train
 from tests.cli import run_manage
 
 pytestmark = pytest.mark.django_db
@@ -50,8 +51,6 @@ def test_one_short_epoch_gives_a_loadable_detector_with_the_categories(settings,
 
 
 def test_a_second_model_made_active_replaces_the_first(settings, demo_detector_weights):
-    from dunhuang_search.training.train import register
-
     first = register(demo_detector_weights, "a", 320, 1.0, {}, {}, activate=True)
     second = register(demo_detector_weights, "b", 640, 0.5, {}, {}, activate=True)
     first.refresh_from_db()
@@ -87,10 +86,11 @@ def test_accepted_elements_make_the_labels_and_rejected_ones_do_not(tmp_path):
     [
         (["--epochs", "0"], "--epochs must be at least 1"),
         (["--imgsz", "300", "--synthetic", "1"], "multiple of 32"),
-        (["--device", "tpu"], "--device must be auto, cpu or cuda"),
+        (["--device", "tpu"], "--device: unknown device 'tpu'; use auto, cpu, cuda or cuda:N"),
         (["--model", "nowhere.pt"], "no such checkpoint"),
         ([], "the data set is empty"),
         (["--synthetic", "1", "--data", "x"], "not both"),
+        (["--resume"], "--resume needs the --run-dir"),
     ],
 )
 def test_bad_options_exit_2_with_one_line_and_register_nothing(tmp_path, args, message):
@@ -101,3 +101,20 @@ def test_bad_options_exit_2_with_one_line_and_register_nothing(tmp_path, args, m
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert DetectorModel.objects.count() == 0
     assert not (tmp_path / "var" / "models").exists()
+
+
+def test_resuming_without_an_interrupted_run_is_refused(tmp_path):
+    options = TrainOptions(resume=True, device="cpu")
+    with pytest.raises(TrainingError, match="--resume: there is no interrupted run in"):
+        train(tmp_path / "dataset" / "data.yaml", options, tmp_path / "runs")
+
+
+def test_training_never_fetches_a_font_and_puts_the_font_check_back(no_network):
+    import ultralytics.data.utils as data_utils
+
+    from indexer.training.train import _no_font_download
+
+    original = data_utils.check_font
+    with _no_font_download():
+        assert data_utils.check_font("Arial.ttf") is None
+    assert data_utils.check_font is original

@@ -17,9 +17,9 @@ from dunhuang_search.catalogue.ingest import ingest_mural
 from dunhuang_search.catalogue.models import Mural
 from dunhuang_search.elements.models import Element
 from dunhuang_search.training.models import DetectorModel
-from dunhuang_search.training.voc import VocError, parse_voc
 from dunhuang_search.training.voc_import import import_voc
 from indexer.synthetic import make_demo_murals, read_voc
+from indexer.training.voc import VocError, parse_voc
 from tests.cli import run_manage
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from dunhuang_search.catalogue.ingest import IngestError, ingest_mural
 from dunhuang_search.catalogue.models import Mural
 from dunhuang_search.commands import DatabaseCommand
-from indexer.imagery import file_checksum
+from indexer.files import file_sha256
 from indexer.synthetic import make_demo_murals
 
 
@@ -43,7 +43,7 @@ class Command(DatabaseCommand):
         murals = []
         for record in tqdm(records, desc="ingest", unit="mural", disable=None):
             path = outdir / record["file"]
-            existing = Mural.objects.filter(checksum=file_checksum(path)).first()
+            existing = Mural.objects.filter(checksum=file_sha256(path)).first()
             if existing is not None:
                 murals.append(existing)
                 continue

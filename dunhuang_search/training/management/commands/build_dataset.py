@@ -9,8 +9,8 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from dunhuang_search.commands import DatabaseCommand
-from dunhuang_search.training.train import class_names
-from indexer.datasets import DatasetError
+from dunhuang_search.training.labels import class_names
+from indexer.training.datasets import DatasetError
 
 from .train_detector import add_dataset_arguments, build_dataset_from_options
 

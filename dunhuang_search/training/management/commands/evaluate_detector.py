@@ -16,10 +16,10 @@ from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from dunhuang_search.commands import DatabaseCommand
+from dunhuang_search.training.labels import class_names, labelled_murals
 from dunhuang_search.training.models import DetectorModel
 from dunhuang_search.training.registry import DetectorChoice, active_detector
-from dunhuang_search.training.train import TrainingError, class_names, labelled_murals
-from indexer.datasets import (
+from indexer.training.datasets import (
     DatasetError,
     Geometry,
     LabelledBox,
@@ -27,6 +27,7 @@ from indexer.datasets import (
     read_manifest,
     split_by_mural,
 )
+from indexer.training.train import TrainingError
 
 from .train_detector import synthetic_from_options
 
@@ -68,8 +69,8 @@ class Command(DatabaseCommand):
 
     def _evaluate(self, options: dict) -> dict:
         from indexer.detection import Detector, DetectorError
-        from indexer.evaluation import evaluate_murals, evaluate_tiles
         from indexer.pipeline import IndexConfig
+        from indexer.training.evaluation import evaluate_murals, evaluate_tiles
 
         levels = {level.strip() for level in options["levels"].split(",") if level.strip()}
         if not levels or levels - {"tile", "full_mural"}:

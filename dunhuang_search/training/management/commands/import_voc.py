@@ -13,8 +13,8 @@ from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from dunhuang_search.commands import DatabaseCommand
-from dunhuang_search.training.voc import VocError
 from dunhuang_search.training.voc_import import import_voc
+from indexer.training.voc import VocError
 
 
 class Command(DatabaseCommand):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -17,18 +18,12 @@ from django.db import DatabaseError
 from tqdm import tqdm
 
 from dunhuang_search.commands import DatabaseCommand
-from dunhuang_search.training.registry import write_weights_card
-from dunhuang_search.training.train import (
-    TrainingError,
-    TrainOptions,
-    class_names,
-    default_name,
-    labelled_murals,
-    register,
-    resolve_device,
-    train,
-)
-from indexer.datasets import DatasetError, Geometry, build_yolo_dataset, read_manifest
+from dunhuang_search.training.labels import class_names, labelled_murals
+from dunhuang_search.training.models import DetectorModel
+from dunhuang_search.training.registry import default_name, register, write_weights_card
+from indexer.files import atomic_write
+from indexer.training.datasets import DatasetError, Geometry, build_yolo_dataset, read_manifest
+from indexer.training.train import TrainingError, TrainOptions, train
 
 
 def command_line() -> str:
@@ -74,7 +69,7 @@ def add_dataset_arguments(parser) -> None:
 def synthetic_from_options(options: dict, names: list[str], progress=None) -> list:
     """The --synthetic N murals (--synthetic-size, --synthetic-seed), generated once and cached
     under DATASETS_DIR."""
-    from indexer.datasets import synthetic_murals
+    from indexer.training.datasets import synthetic_murals
 
     width, height = parse_size(options["synthetic_size"])
     return synthetic_murals(
@@ -162,106 +157,26 @@ class Command(DatabaseCommand):
             )
 
     def _train(self, options: dict) -> dict:
-        if options["data"] and options["synthetic"]:
-            raise TrainingError("give --data or --synthetic, not both")
-        if options["resume"] and not options["run_dir"]:
-            raise TrainingError("--resume needs the --run-dir of the interrupted run")
-        if options["synthetic"] is not None and options["synthetic"] < 1:
-            raise TrainingError(f"--synthetic must be at least 1, not {options['synthetic']}")
         name = options["name"] or default_name()
-        # check the options before minutes of data set building
-        TrainOptions(
-            model=options["model"],
-            epochs=options["epochs"],
-            imgsz=options["imgsz"] or 640,
-            batch=options["batch"],
-            device=options["device"],
-        ).check()
-        resolve_device(options["device"])
-        from dunhuang_search.training.models import DetectorModel
-
-        if DetectorModel.objects.filter(name=name).exists():
-            raise TrainingError(f"a detector named {name!r} exists already; choose another --name")
+        check_before_building(options, name)  # before minutes of data set building
         names = class_names()
         Path(settings.DATASETS_DIR).mkdir(parents=True, exist_ok=True)
         with contextlib.ExitStack() as stack:
             if options["run_dir"]:
-                tmp = Path(options["run_dir"]).resolve()  # ultralytics nests relative paths
-                tmp.mkdir(parents=True, exist_ok=True)
+                run_dir = Path(options["run_dir"]).resolve()  # ultralytics nests relative paths
+                run_dir.mkdir(parents=True, exist_ok=True)
             else:
-                tmp = stack.enter_context(
-                    tempfile.TemporaryDirectory(prefix=f"train-{name}-", dir=settings.DATASETS_DIR)
-                )
-            if options["data"]:
-                data_dir = Path(options["data"])
-                dataset = read_manifest(data_dir)["info"]
-                if dataset["names"] != names:
-                    raise TrainingError(
-                        f"{data_dir} has classes {dataset['names']}, the categories are {names}"
+                run_dir = Path(
+                    stack.enter_context(
+                        tempfile.TemporaryDirectory(
+                            prefix=f"train-{name}-", dir=settings.DATASETS_DIR
+                        )
                     )
-            elif (Path(tmp) / "dataset" / "murals.json").is_file():  # a kept run's data set
-                data_dir = Path(tmp) / "dataset"
-                dataset = read_manifest(data_dir)["info"]
-            else:
-                data_dir = Path(tmp) / "dataset"
-                dataset = build_dataset_from_options(options, data_dir, names)
-            geometry = dataset["geometry"]
-            train_options = TrainOptions(
-                model=options["model"],
-                epochs=options["epochs"],
-                imgsz=options["imgsz"] or geometry["tile_size"],
-                batch=options["batch"],
-                device=options["device"],
-                seed=options["seed"],
-                optimizer=options["optimizer"],
-                lr0=options["lr0"],
-                nbs=options["nbs"],
-                cos_lr=options["cos_lr"],
-                resume=options["resume"],
-            )
-            best, summary = train(data_dir / "data.yaml", train_options, Path(tmp) / "runs")
-            parameters = {
-                "model": train_options.model,
-                "epochs": train_options.epochs,
-                "imgsz": train_options.imgsz,
-                "batch": train_options.batch,
-                "device": summary["device"],
-                "seed": train_options.seed,
-                "optimizer": train_options.optimizer,
-                "lr0": train_options.lr0,
-                "nbs": train_options.nbs,
-                "train_seconds": summary["seconds"],
-                "seconds_per_epoch": summary["seconds_per_epoch"],
-                "dataset": {k: dataset[k] for k in ("train_tiles", "val_tiles", "train_boxes",
-                                                      "val_boxes", "train_murals", "val_murals")},
-                "source": "synthetic" if options["synthetic"] else (
-                    str(options["data"]) if options["data"] else "accepted elements"),
-            }
-            if options["synthetic"]:
-                parameters["synthetic"] = {
-                    "count": options["synthetic"],
-                    "size": options["synthetic_size"],
-                    "seed": options["synthetic_seed"],
-                }
-            try:
-                row = register(
-                    best,
-                    name,
-                    geometry["tile_size"],
-                    geometry["scale"],
-                    summary["val"],
-                    parameters,
-                    activate=options["activate"],
                 )
-            except DatabaseError as exc:
-                raise TrainingError(f"could not register the detector: {exc}") from exc
-            if options["out"]:
-                import shutil
-
-                out = Path(options["out"])
-                out.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(row.weights, out)
-                write_weights_card(out, row, command_line())
+            data_dir, dataset = dataset_for_run(options, run_dir, names)
+            train_options = train_options_from(options, dataset["geometry"])
+            best, summary = train(data_dir / "data.yaml", train_options, run_dir / "runs")
+            row = register_trained(best, name, options, dataset, train_options, summary)
         return {
             "name": row.name,
             "weights": row.weights,
@@ -272,3 +187,104 @@ class Command(DatabaseCommand):
             "parameters": row.parameters,
             "active": row.is_active,
         }
+
+
+def check_before_building(options: dict, name: str) -> None:
+    """TrainingError for options that cannot train, or a name already taken."""
+    if options["data"] and options["synthetic"]:
+        raise TrainingError("give --data or --synthetic, not both")
+    if options["resume"] and not options["run_dir"]:
+        raise TrainingError("--resume needs the --run-dir of the interrupted run")
+    if options["synthetic"] is not None and options["synthetic"] < 1:
+        raise TrainingError(f"--synthetic must be at least 1, not {options['synthetic']}")
+    TrainOptions(
+        model=options["model"],
+        epochs=options["epochs"],
+        imgsz=options["imgsz"] or 640,
+        batch=options["batch"],
+        device=options["device"],
+    ).check()
+    if DetectorModel.objects.filter(name=name).exists():
+        raise TrainingError(f"a detector named {name!r} exists already; choose another --name")
+
+
+def dataset_for_run(options: dict, run_dir: Path, names: list[str]) -> tuple[Path, dict]:
+    """The data set folder and its info: --data, else the one a kept --run-dir built before,
+    else one built now into run_dir/dataset."""
+    if options["data"]:
+        data_dir = Path(options["data"])
+        dataset = read_manifest(data_dir)["info"]
+        if dataset["names"] != names:
+            raise TrainingError(
+                f"{data_dir} has classes {dataset['names']}, the categories are {names}"
+            )
+        return data_dir, dataset
+    data_dir = run_dir / "dataset"
+    if (data_dir / "murals.json").is_file():  # a kept run's data set
+        return data_dir, read_manifest(data_dir)["info"]
+    return data_dir, build_dataset_from_options(options, data_dir, names)
+
+
+def train_options_from(options: dict, geometry: dict) -> TrainOptions:
+    """The run's TrainOptions; imgsz defaults to the data set's tile size."""
+    return TrainOptions(
+        model=options["model"],
+        epochs=options["epochs"],
+        imgsz=options["imgsz"] or geometry["tile_size"],
+        batch=options["batch"],
+        device=options["device"],
+        seed=options["seed"],
+        optimizer=options["optimizer"],
+        lr0=options["lr0"],
+        nbs=options["nbs"],
+        cos_lr=options["cos_lr"],
+        resume=options["resume"],
+    )
+
+
+def register_trained(
+    best: Path, name: str, options: dict, dataset: dict, train_options: TrainOptions, summary: dict
+) -> DetectorModel:
+    """The DetectorModel of a finished run (and its --out copy with a weights card)."""
+    parameters = {
+        "model": train_options.model,
+        "epochs": train_options.epochs,
+        "imgsz": train_options.imgsz,
+        "batch": train_options.batch,
+        "device": summary["device"],
+        "seed": train_options.seed,
+        "optimizer": train_options.optimizer,
+        "lr0": train_options.lr0,
+        "nbs": train_options.nbs,
+        "train_seconds": summary["seconds"],
+        "seconds_per_epoch": summary["seconds_per_epoch"],
+        "dataset": {k: dataset[k] for k in ("train_tiles", "val_tiles", "train_boxes",
+                                              "val_boxes", "train_murals", "val_murals")},
+        "source": "synthetic" if options["synthetic"] else (
+            str(options["data"]) if options["data"] else "accepted elements"),
+    }
+    if options["synthetic"]:
+        parameters["synthetic"] = {
+            "count": options["synthetic"],
+            "size": options["synthetic_size"],
+            "seed": options["synthetic_seed"],
+        }
+    geometry = dataset["geometry"]
+    try:
+        row = register(
+            best,
+            name,
+            geometry["tile_size"],
+            geometry["scale"],
+            summary["val"],
+            parameters,
+            activate=options["activate"],
+        )
+    except DatabaseError as exc:
+        raise TrainingError(f"could not register the detector: {exc}") from exc
+    if options["out"]:
+        out = Path(options["out"])
+        with atomic_write(out) as staged:
+            shutil.copyfile(row.weights, staged)
+        write_weights_card(out, row, command_line())
+    return row

@@ -1,6 +1,7 @@
 """Pascal VOC XML: parsing with line numbers, box checks, the files of a data set, and writing.
 
-Django-free; the import into the catalogue is voc_import.py, the export exports.py.
+The one VOC module: the synthetic murals' labels, import_voc (dunhuang_search.training.voc_import)
+and export_elements (dunhuang_search.training.exports) all read and write through it.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class VocObject:
     line: int  # of <object>
     name_line: int
     box_line: int
+    truncated: bool = False  # <truncated>1</truncated>: cut by the image border
 
     # 0-based (x, y, w, h); a corner of 0, as some tools write, is read as 1
     @property
@@ -148,8 +150,11 @@ def parse_voc(path: str | os.PathLike) -> VocAnnotation:
         xmin, ymin, xmax, ymax = (
             round(_number(box, tag, path, box_line)) for tag in ("xmin", "ymin", "xmax", "ymax")
         )
+        truncated = (obj.findtext("truncated") or "0").strip() == "1"
         objects.append(
-            VocObject(name, xmin, ymin, xmax, ymax, line_of(obj), line_of(name_node), box_line)
+            VocObject(
+                name, xmin, ymin, xmax, ymax, line_of(obj), line_of(name_node), box_line, truncated
+            )
         )
     return VocAnnotation(
         path,
@@ -242,6 +247,7 @@ class Box:
     y: int
     w: int
     h: int
+    truncated: bool = False
 
 
 def voc_xml(
@@ -252,9 +258,10 @@ def voc_xml(
     *,
     folder: str = "",
     path: str = "",
-    database: str = "Dunhuang Search",
+    source: dict[str, str] | None = None,
 ) -> str:
-    """One VOC annotation as text (1-based inclusive boxes, as parse_voc reads them)."""
+    """One VOC annotation as text (1-based inclusive boxes, as parse_voc reads them); the same
+    arguments give the same bytes. `source` fills <source> (default: the database's name)."""
     root = ET.Element("annotation")
 
     def sub(parent: ET.Element, tag: str, text: object = None) -> ET.Element:
@@ -267,7 +274,9 @@ def voc_xml(
     sub(root, "filename", filename)
     if path:
         sub(root, "path", path)
-    sub(sub(root, "source"), "database", database)
+    source_node = sub(root, "source")
+    for tag, text in (source or {"database": "Dunhuang Search"}).items():
+        sub(source_node, tag, text)
     size = sub(root, "size")
     sub(size, "width", width)
     sub(size, "height", height)
@@ -277,7 +286,7 @@ def voc_xml(
         obj = sub(root, "object")
         sub(obj, "name", box.name)
         sub(obj, "pose", "Unspecified")
-        sub(obj, "truncated", 0)
+        sub(obj, "truncated", int(box.truncated))
         sub(obj, "difficult", 0)
         bndbox = sub(obj, "bndbox")
         sub(bndbox, "xmin", box.x + 1)

@@ -10,16 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import cv2
 
-from .imagery import Pyramid
-from .pipeline import read_tile
-from .tiling import Tile, tile_mural
+from ..files import atomic_folder
+from ..imagery import Pyramid
+from ..pipeline import read_tile
+from ..tiling import Tile, tile_mural
 
 Progress = Callable[..., Iterable]
 
@@ -82,6 +82,17 @@ class DatasetInfo:
     def to_json(self) -> dict:
         return asdict(self)
 
+    def count(self, key: str, split: str, tiles: int, boxes: int) -> None:
+        """Add one mural's tiles and boxes to its side of the split."""
+        if split == "val":
+            self.val_murals.append(key)
+            self.val_tiles += tiles
+            self.val_boxes += boxes
+        else:
+            self.train_murals.append(key)
+            self.train_tiles += tiles
+            self.train_boxes += boxes
+
 
 def split_by_mural(keys: Sequence[str], val_fraction: float, seed: int = 0) -> set[str]:
     """The keys of the validation murals: a fixed share, chosen by a seeded hash of each key.
@@ -142,21 +153,12 @@ def build_yolo_dataset(
     out_dir = Path(out_dir)
     if out_dir.exists():
         raise DatasetError(f"{out_dir} already exists; choose a new folder")
-    if not murals:
-        raise DatasetError("the data set is empty: there is no labelled mural")
-    if sum(len(m.boxes) for m in murals) == 0:
-        raise DatasetError("the data set is empty: the murals have no accepted boxes")
-    for mural in murals:
-        for box in mural.boxes:
-            if not 0 <= box.label < len(names):
-                raise DatasetError(f"{mural.key}: class index {box.label} is not in {list(names)}")
+    _check_murals(murals, names)
     val = split_by_mural([m.key for m in murals], val_fraction, seed)
     info = DatasetInfo(
         data_yaml=str(out_dir / "data.yaml"), names=list(names), geometry=asdict(geometry)
     )
-    staging = out_dir.with_name(f".{out_dir.name}.partial-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
+    with atomic_folder(out_dir) as staging:
         for split in ("train", "val"):
             (staging / "images" / split).mkdir(parents=True)
             (staging / "labels" / split).mkdir(parents=True)
@@ -169,14 +171,7 @@ def build_yolo_dataset(
             tiles, boxes = _write_mural_tiles(mural, number, split, staging, geometry)
             manifest.append({"key": mural.key, "split": split, "pyramid": mural.pyramid,
                              "boxes": [asdict(b) for b in mural.boxes], "tiles": tiles})
-            if split == "val":
-                info.val_murals.append(mural.key)
-                info.val_tiles += tiles
-                info.val_boxes += boxes
-            else:
-                info.train_murals.append(mural.key)
-                info.train_tiles += tiles
-                info.train_boxes += boxes
+            info.count(mural.key, split, tiles, boxes)
         data = {
             "path": str(out_dir.resolve()),
             "train": "images/train",
@@ -188,11 +183,18 @@ def build_yolo_dataset(
         (staging / "murals.json").write_text(
             json.dumps({"info": info.to_json(), "murals": manifest}, indent=1)
         )
-        os.replace(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return info
+
+
+def _check_murals(murals: Sequence[LabelledMural], names: Sequence[str]) -> None:
+    if not murals:
+        raise DatasetError("the data set is empty: there is no labelled mural")
+    if sum(len(m.boxes) for m in murals) == 0:
+        raise DatasetError("the data set is empty: the murals have no accepted boxes")
+    for mural in murals:
+        for box in mural.boxes:
+            if not 0 <= box.label < len(names):
+                raise DatasetError(f"{mural.key}: class index {box.label} is not in {list(names)}")
 
 
 def _write_mural_tiles(
@@ -237,19 +239,17 @@ def synthetic_murals(
     The seeds are image_seed(seed, i), as make_demo_murals draws them: a training set and an
     evaluation set made with different seeds never share a wall.
     """
-    from .imagery import build_pyramid
-    from .synthetic import image_seed, plan_mural, write_mural_image
+    from ..imagery import build_pyramid
+    from ..synthetic import plan_murals, write_mural_image
 
     if count < 1:
         raise DatasetError(f"count must be at least 1, not {count}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     murals = []
-    indices: Iterable[int] = range(count)
-    if progress is not None:
-        indices = progress(indices, desc="synthetic murals", unit="mural", total=count)
-    for index in indices:
-        spec = plan_mural(width, height, image_seed(seed, index), scale)
+    for index, spec in plan_murals(
+        count, width, height, seed, scale, progress, desc="synthetic murals"
+    ):
         unknown = sorted({i.category for i in spec.instances} - set(names))
         if unknown:
             raise DatasetError(f"the detector's classes {list(names)} lack {unknown}")
