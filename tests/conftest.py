@@ -75,6 +75,18 @@ def image_file(tmp_path):
     return make
 
 
+@pytest.fixture
+def staff_client(db):
+    """A test client logged in as a staff user (who may ingest, index and correct)."""
+    from django.test import Client
+
+    from tests.factories import make_user
+
+    client = Client()
+    client.force_login(make_user("curator", staff=True))
+    return client
+
+
 @pytest.fixture(autouse=True)
 def reference_data(request):
     """Sites, periods and categories for transactional tests too (their flush empties tables)."""
