@@ -76,6 +76,15 @@ def image_file(tmp_path):
 
 
 @pytest.fixture
+def mural(stored_mural, isolated_var, settings):
+    """The module's committed mural (its `stored_mural` fixture), with its pyramids in reach;
+    modules that make their murals otherwise define their own `mural`."""
+    mural, pyramids = stored_mural
+    settings.PYRAMID_DIR = pyramids
+    return mural
+
+
+@pytest.fixture
 def staff_client(db):
     """A test client logged in as a staff user (who may ingest, index and correct)."""
     from django.test import Client

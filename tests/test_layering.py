@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("elements",),
     ("training",),
     ("search",),
-    ("library", "boards", "studio", "review", "style"),
+    ("library", "boards", "studio"),
     ("api",),
 )
 LAYER_OF = {app: level for level, apps in enumerate(LAYERS) for app in apps}

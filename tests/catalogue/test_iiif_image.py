@@ -94,13 +94,6 @@ def stored_mural(django_db_setup, django_db_blocker, tmp_path_factory):
         yield made
 
 
-@pytest.fixture
-def mural(stored_mural, isolated_var, settings) -> Mural:
-    mural, pyramids = stored_mural
-    settings.PYRAMID_DIR = pyramids
-    return mural
-
-
 def get_image(client, mural: Mural, path: str, headers: dict | None = None):
     return client.get(f"/iiif/3/{mural.pk}/{path}", headers=headers or {})
 

@@ -8,6 +8,7 @@ stored rows are deleted afterwards. Bad input exits 2.
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 
 from django.conf import settings
 from django.core.management.base import CommandError
@@ -77,19 +78,10 @@ class Command(DatabaseCommand):
         o["pg_n"] = o["pg_n"] or min(o["n"], 200_000)
         o["dim"] = o["dim"] or embedder_dim()
         self.validate(o)
+        names = {f.name for f in fields(bench_run.BenchConfig)} - {"hnsw"}
         config = bench_run.BenchConfig(
-            n=o["n"],
-            pg_n=o["pg_n"],
-            dim=o["dim"],
-            pca=o["pca"],
-            queries=o["queries"],
-            nprobe=o["nprobe"],
+            **{name: o[name] for name in names},
             hnsw=bench.HnswParams(o["hnsw_m"], o["ef_construction"], o["ef_search"]),
-            load_clients=o["load_clients"],
-            load_seconds=o["load_seconds"],
-            load_n=o["load_n"],
-            load_only=o["load_only"],
-            seed=o["seed"],
         )
         bench.delete_bench_rows()
         try:
