@@ -75,6 +75,27 @@ def image_file(tmp_path):
     return make
 
 
+@pytest.fixture
+def mural(stored_mural, isolated_var, settings):
+    """The module's committed mural (its `stored_mural` fixture), with its pyramids in reach;
+    modules that make their murals otherwise define their own `mural`."""
+    mural, pyramids = stored_mural
+    settings.PYRAMID_DIR = pyramids
+    return mural
+
+
+@pytest.fixture
+def staff_client(db):
+    """A test client logged in as a staff user (who may ingest, index and correct)."""
+    from django.test import Client
+
+    from tests.factories import make_user
+
+    client = Client()
+    client.force_login(make_user("curator", staff=True))
+    return client
+
+
 @pytest.fixture(autouse=True)
 def reference_data(request):
     """Sites, periods and categories for transactional tests too (their flush empties tables)."""

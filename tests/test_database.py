@@ -53,11 +53,9 @@ def test_it_has_the_papers_five_categories_in_two_languages():
 def test_it_stores_and_ranks_element_embeddings_with_pgvector(image_file):
     from pgvector.django import CosineDistance
 
-    from dunhuang_search.catalogue.ingest import ingest_mural
+    from tests.factories import ingested_mural
 
-    mural = ingest_mural(
-        image_file("wall.jpg"), site="mogao", cave=220, wall="south", period="early-tang"
-    )
+    mural = ingested_mural(image_file("wall.jpg"))
     apsara = Category.objects.get(slug="apsara")
     near = Element.objects.create(
         mural=mural, x=1, y=2, w=30, h=40, category=apsara, embedding=[1.0, 0.0, 0.0]
@@ -76,11 +74,9 @@ def test_it_stores_and_ranks_element_embeddings_with_pgvector(image_file):
 def test_it_refuses_empty_boxes_in_the_database(image_file):
     from django.db import IntegrityError, transaction
 
-    from dunhuang_search.catalogue.ingest import ingest_mural
+    from tests.factories import ingested_mural
 
-    mural = ingest_mural(
-        image_file("wall.jpg"), site="mogao", cave=220, wall="south", period="early-tang"
-    )
+    mural = ingested_mural(image_file("wall.jpg"))
     with pytest.raises(IntegrityError), transaction.atomic():
         Element.objects.create(mural=mural, x=0, y=0, w=0, h=10)
     assert not Mural.objects.exclude(pk=mural.pk).exists()

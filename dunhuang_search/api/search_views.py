@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dunhuang_search.elements.models import Element
 from dunhuang_search.search.engine import SearchOutcome, run_search
-from dunhuang_search.search.query import SORTS, SearchInputError, parse_request
-from dunhuang_search.search.results import api_dict
+from dunhuang_search.search.forms import SORTS
+from dunhuang_search.search.query import SearchInputError, parse_request
+from dunhuang_search.search.serializers import SearchResponseSerializer
 
 SEARCH_PARAMETERS = [
     OpenApiParameter(
@@ -43,33 +42,6 @@ SEARCH_PARAMETERS = [
     OpenApiParameter("page_size", int, description="browse/text results per page (max 100)"),
 ]
 
-RESULT_FIELDS = {
-    "element_id": serializers.IntegerField(),
-    "mural_id": serializers.IntegerField(),
-    "bbox": serializers.ListField(child=serializers.IntegerField()),
-    "score": serializers.FloatField(allow_null=True),
-    "category": serializers.CharField(allow_null=True),
-    "period": serializers.CharField(),
-    "cave": serializers.IntegerField(),
-    "source": serializers.ChoiceField(Element.Source.choices),
-    "site": serializers.CharField(),
-    "wall": serializers.CharField(),
-    "crop": serializers.URLField(),
-    "viewer": serializers.URLField(),
-    "more_like_this": serializers.URLField(),
-}
-RESPONSE = inline_serializer(
-    "SearchResponse",
-    {
-        "query": serializers.DictField(),
-        "count": serializers.IntegerField(),
-        "next": serializers.URLField(allow_null=True),
-        "previous": serializers.URLField(allow_null=True),
-        "results": inline_serializer("SearchResult", RESULT_FIELDS, many=True),
-    },
-)
-
-
 def _page_link(request: Request, outcome: SearchOutcome, page: int) -> str | None:
     if outcome.total is None or page < 1 or page > outcome.num_pages:
         return None
@@ -84,18 +56,14 @@ def search_response(request: Request, params, files=None) -> Response:
     except SearchInputError as exc:
         raise ValidationError({exc.param: [exc.message]}) from exc
     page = outcome.request.page
-    return Response(
-        {
-            "query": outcome.query_dict(),
-            "count": outcome.total if outcome.total is not None else len(outcome.results),
-            "next": _page_link(request, outcome, page + 1),
-            "previous": _page_link(request, outcome, page - 1),
-            "results": [
-                api_dict(element, score, request.build_absolute_uri)
-                for element, score in outcome.results
-            ],
-        }
-    )
+    body = {
+        "query": outcome.query_dict(),
+        "count": outcome.total if outcome.total is not None else len(outcome.results),
+        "next": _page_link(request, outcome, page + 1),
+        "previous": _page_link(request, outcome, page - 1),
+        "results": outcome.results,
+    }
+    return Response(SearchResponseSerializer(body, context={"request": request}).data)
 
 
 class SearchView(APIView):
@@ -104,7 +72,7 @@ class SearchView(APIView):
 
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(parameters=SEARCH_PARAMETERS, responses={200: RESPONSE})
+    @extend_schema(parameters=SEARCH_PARAMETERS, responses={200: SearchResponseSerializer})
     def get(self, request: Request) -> Response:
         return search_response(request, request.query_params)
 
@@ -117,7 +85,7 @@ class SearchView(APIView):
                 "required": ["image"],
             }
         },
-        responses={200: RESPONSE},
+        responses={200: SearchResponseSerializer},
     )
     def post(self, request: Request) -> Response:
         params = request.query_params.copy()

@@ -1,38 +1,27 @@
-"""Read-only REST endpoints for murals and elements, with validated filters."""
+"""Read-only REST endpoints for murals and elements, with their GET filters read by the same
+forms as the pages (a bad value is a JSON 400 naming the parameter)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 
-from dunhuang_search.catalogue.models import Mural, Period, Site
-from dunhuang_search.elements.models import Category, Element
-
-from .serializers import ElementSerializer, MuralSerializer
-
-
-def _slug_param(request, name: str, model) -> str | None:
-    value = request.query_params.get(name)
-    if value is None or value == "":
-        return None
-    if not model.objects.filter(slug=value).exists():
-        raise ValidationError({name: [f"unknown {name} '{value}'"]})
-    return value
+from dunhuang_search.catalogue.forms import MuralFilterForm
+from dunhuang_search.catalogue.models import Mural
+from dunhuang_search.catalogue.serializers import MuralSerializer
+from dunhuang_search.elements.forms import ElementFilterForm
+from dunhuang_search.elements.models import Element
+from dunhuang_search.elements.serializers import ELEMENT_COLUMNS, ElementSerializer
 
 
-def _int_param(request, name: str) -> int | None:
-    value = request.query_params.get(name)
-    if value is None or value == "":
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValidationError({name: [f"{name} must be a number, not '{value}'"]}) from None
-    if number <= 0:
-        raise ValidationError({name: [f"{name} must be positive"]})
-    return number
+def checked(form: forms.Form) -> forms.Form:
+    """The form, validated; its errors as a DRF ValidationError (JSON 400) otherwise."""
+    if not form.is_valid():
+        raise ValidationError({name: list(messages) for name, messages in form.errors.items()})
+    return form
 
 
 MURAL_FILTERS = [
@@ -50,19 +39,18 @@ class MuralViewSet(viewsets.ReadOnlyModelViewSet):
         queryset = Mural.objects.select_related("cave__site", "period").order_by("id")
         if self.action != "list":
             return queryset
-        if site := _slug_param(self.request, "site", Site):
-            queryset = queryset.filter(cave__site__slug=site)
-        if period := _slug_param(self.request, "period", Period):
-            queryset = queryset.filter(period__slug=period)
-        if (cave := _int_param(self.request, "cave")) is not None:
-            queryset = queryset.filter(cave__number=cave)
-        return queryset
+        return checked(MuralFilterForm(self.request.query_params)).apply(queryset)
 
 
 ELEMENT_FILTERS = [
     OpenApiParameter("mural", int, description="mural id"),
     OpenApiParameter("category", str, description="category slug, e.g. apsara"),
-    OpenApiParameter("source", str, enum=[c for c, _ in Element.Source.choices]),
+    OpenApiParameter(
+        "source",
+        str,
+        enum=[c for c, _ in Element.Source.choices],
+        description="default: detector and manual elements (dense windows only when asked for)",
+    ),
 ]
 
 
@@ -71,18 +59,7 @@ class ElementViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ElementSerializer
 
     def get_queryset(self) -> QuerySet[Element]:
-        queryset = Element.objects.select_related("category").defer("embedding").order_by("id")
+        queryset = Element.objects.only(*ELEMENT_COLUMNS).order_by("id")
         if self.action != "list":
             return queryset
-        if (mural := _int_param(self.request, "mural")) is not None:
-            queryset = queryset.filter(mural_id=mural)
-        if category := _slug_param(self.request, "category", Category):
-            queryset = queryset.filter(category__slug=category)
-        source = self.request.query_params.get("source")
-        if source:
-            if source not in Element.Source.values:
-                raise ValidationError({"source": [f"unknown source '{source}'"]})
-            queryset = queryset.filter(source=source)
-        else:  # dense search windows only when asked for
-            queryset = queryset.shown()
-        return queryset
+        return checked(ElementFilterForm(self.request.query_params)).apply(queryset)

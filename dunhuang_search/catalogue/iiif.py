@@ -1,4 +1,6 @@
-"""IIIF endpoints: Image API 3.0 (level 2) cut from the mural pyramids, Presentation API 3.0.
+"""IIIF Image API 3.0 (level 2) endpoints cut from the mural pyramids, and what every IIIF
+endpoint shares (CORS, GET only, JSON errors). The Presentation manifest, which carries the
+elements as annotations, is elements.manifest.
 
 Images are read from the pyramid level nearest the requested scale, never the whole mural.
 """
@@ -16,7 +18,6 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 
-from dunhuang_search.elements.models import Element
 from indexer.imagery import Pyramid
 
 from .iiif_params import (
@@ -29,11 +30,8 @@ from .iiif_params import (
     ImagePlan,
     Limits,
     canonical_path,
-    max_size,
-    parse_size,
     plan_image_request,
     preferred_sizes,
-    resolve_size,
     scale_factors,
 )
 from .models import Mural
@@ -41,14 +39,11 @@ from .models import Mural
 logger = logging.getLogger(__name__)
 
 IMAGE_CONTEXT = "http://iiif.io/api/image/3/context.json"
-PRESENTATION_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 PROFILE_URI = f"http://iiif.io/api/image/3/{PROFILE_LEVEL}.json"
 JSON_LD_IMAGE = f'application/ld+json;profile="{IMAGE_CONTEXT}"'
-JSON_LD_PRESENTATION = f'application/ld+json;profile="{PRESENTATION_CONTEXT}"'
 JPEG_QUALITY = 85
 THUMBNAIL_BOX = 320  # the catalogue's thumbnails use the same !320,320, so they share a cache
 IMAGE_CACHE_CONTROL = "public, max-age=86400"
-WALLS_ZH = {"south": "南壁", "north": "北壁", "east": "东壁", "west": "西壁", "ceiling": "窟顶"}
 
 
 class IIIFError(Exception):
@@ -102,7 +97,8 @@ def limits() -> Limits:
     return Limits(settings.IIIF_MAX_WIDTH, settings.IIIF_MAX_HEIGHT, settings.IIIF_MAX_AREA)
 
 
-def _get_mural(pk: int) -> Mural:
+def get_mural(pk: int) -> Mural:
+    """The mural with its cave, site and period; IIIFError 404 if there is none."""
     try:
         return Mural.objects.select_related("cave__site", "period").get(pk=pk)
     except Mural.DoesNotExist:
@@ -153,7 +149,7 @@ def _info_media_type(request: HttpRequest) -> str:
 @iiif_endpoint
 def image_base(request: HttpRequest, pk: int) -> HttpResponse:
     """The bare service URI redirects (303) to its info.json."""
-    _get_mural(pk)
+    get_mural(pk)
     response = HttpResponse(status=303)
     response["Location"] = request.build_absolute_uri(reverse("iiif:info", args=[pk]))
     return response
@@ -193,7 +189,7 @@ def image_information(request: HttpRequest, mural: Mural, pyramid: Pyramid) -> d
 
 @iiif_endpoint
 def image_info(request: HttpRequest, pk: int) -> HttpResponse:
-    mural = _get_mural(pk)
+    mural = get_mural(pk)
     document = image_information(request, mural, pyramid_for(mural))
     response = JsonResponse(document, content_type=_info_media_type(request))
     response["Link"] = f'<{PROFILE_URI}>;rel="profile"'
@@ -243,7 +239,7 @@ def image_request(
     request: HttpRequest, pk: int, region: str, size: str, rotation: str, quality: str, fmt: str
 ) -> HttpResponse:
     """{region}/{size}/{rotation}/{quality}.{format} of one mural (Image API 4)."""
-    mural = _get_mural(pk)
+    mural = get_mural(pk)
     lim = limits()
     plan = plan_image_request(region, size, rotation, quality, fmt, mural.width, mural.height, lim)
     canonical = f"{service_id(request, pk)}/{canonical_path(plan, mural.width, mural.height, lim)}"
@@ -258,146 +254,3 @@ def image_request(
     response["Cache-Control"] = IMAGE_CACHE_CONTROL
     response["Link"] = f'<{canonical}>;rel="canonical", <{PROFILE_URI}>;rel="profile"'
     return response
-
-
-def _language_map(en: str, zh: str = "") -> dict[str, list[str]]:
-    return {"en": [en], "zh": [zh]} if zh else {"en": [en]}
-
-
-def _metadata(mural: Mural) -> list[dict]:
-    site, period = mural.cave.site, mural.period
-    years = f"{period.start_year}–{period.end_year}"
-    period_zh = f"{period.name_zh}（{years}年）" if period.name_zh else ""
-    pairs = [
-        (("Site", "遗址"), (site.name, site.name_zh)),
-        (("Cave", "洞窟"), (str(mural.cave.number), "")),
-        (("Wall", "位置"), (mural.wall, WALLS_ZH.get(mural.wall.lower(), ""))),
-        (("Period", "时代"), (f"{period.name} ({years} CE)", period_zh)),
-        (("Dimensions", "尺寸"), (f"{mural.width} × {mural.height} px", "")),
-        (("dpi", ""), (str(mural.dpi) if mural.dpi else "unknown", "")),
-    ]
-    return [
-        {"label": _language_map(*label), "value": _language_map(*value)} for label, value in pairs
-    ]
-
-
-def _label_zh(mural: Mural) -> str:
-    site = mural.cave.site
-    if not site.name_zh:
-        return ""
-    wall = WALLS_ZH.get(mural.wall.lower(), mural.wall)
-    return f"{site.name_zh}第{mural.cave.number}窟{wall}"
-
-
-def _element_annotations(mural: Mural, canvas_id: str, base: str) -> list[dict]:
-    """One tagging annotation per element not rejected in review, its box clipped to the canvas."""
-    rows = (
-        Element.objects.shown()
-        .filter(mural=mural)
-        .exclude(review_state=Element.Review.REJECTED)
-        .order_by("pk")
-        .values_list("pk", "x", "y", "w", "h", "category__name", "category__name_zh")
-    )
-    annotations = []
-    for pk, x, y, w, h, name, name_zh in rows:
-        x, y = min(x, mural.width), min(y, mural.height)
-        w, h = min(w, mural.width - x), min(h, mural.height - y)
-        if w <= 0 or h <= 0:
-            continue
-        name = name or "Unclassified element"
-        body = {"type": "TextualBody", "value": name, "language": "en", "format": "text/plain"}
-        annotations.append(
-            {
-                "id": f"{base}/annotation/element-{pk}",
-                "type": "Annotation",
-                "motivation": "tagging",
-                "label": _language_map(name, name_zh or ""),
-                "body": {**body, "purpose": "tagging"},
-                "target": f"{canvas_id}#xywh={x},{y},{w},{h}",
-            }
-        )
-    return annotations
-
-
-def _image_body(
-    request: HttpRequest, mural: Mural, region: str, size: str, w: int, h: int
-) -> dict:
-    return {
-        "id": image_url(request, mural.pk, region, size),
-        "type": "Image",
-        "format": "image/jpeg",
-        "width": w,
-        "height": h,
-        "service": [
-            {"id": service_id(request, mural.pk), "type": "ImageService3", "profile": PROFILE_LEVEL}
-        ],
-    }
-
-
-def build_manifest(request: HttpRequest, mural: Mural) -> dict:
-    """The Presentation 3 Manifest: one Canvas painted with the mural, elements as tags."""
-    base = service_id(request, mural.pk)
-    canvas_id = f"{base}/canvas/1"
-    lim = limits()
-    full_w, full_h = max_size(mural.width, mural.height, lim)
-    thumb_size = f"!{THUMBNAIL_BOX},{THUMBNAIL_BOX}"
-    thumb_w, thumb_h = resolve_size(parse_size(thumb_size), mural.width, mural.height, lim)
-    period = mural.period
-    return {
-        "@context": PRESENTATION_CONTEXT,
-        "id": request.build_absolute_uri(reverse("iiif:manifest", args=[mural.pk])),
-        "type": "Manifest",
-        "label": _language_map(str(mural), _label_zh(mural)),
-        "summary": _language_map(
-            f"{period.name} mural ({period.start_year}–{period.end_year} CE), "
-            f"{mural.cave.site.name} cave {mural.cave.number}, {mural.wall} wall; "
-            f"{mural.width} × {mural.height} px"
-        ),
-        "metadata": _metadata(mural),
-        "thumbnail": [_image_body(request, mural, "full", thumb_size, thumb_w, thumb_h)],
-        "homepage": [
-            {
-                "id": request.build_absolute_uri(reverse("catalogue:mural", args=[mural.pk])),
-                "type": "Text",
-                "label": _language_map(f"{mural} in Dunhuang Search"),
-                "format": "text/html",
-            }
-        ],
-        "items": [
-            {
-                "id": canvas_id,
-                "type": "Canvas",
-                "label": _language_map(str(mural)),
-                "width": mural.width,
-                "height": mural.height,
-                "items": [
-                    {
-                        "id": f"{base}/page/painting",
-                        "type": "AnnotationPage",
-                        "items": [
-                            {
-                                "id": f"{base}/annotation/painting",
-                                "type": "Annotation",
-                                "motivation": "painting",
-                                "body": _image_body(request, mural, "full", "max", full_w, full_h),
-                                "target": canvas_id,
-                            }
-                        ],
-                    }
-                ],
-                "annotations": [
-                    {
-                        "id": f"{base}/page/elements",
-                        "type": "AnnotationPage",
-                        "items": _element_annotations(mural, canvas_id, base),
-                    }
-                ],
-            }
-        ],
-    }
-
-
-@iiif_endpoint
-def manifest(request: HttpRequest, pk: int) -> HttpResponse:
-    mural = _get_mural(pk)
-    return JsonResponse(build_manifest(request, mural), content_type=JSON_LD_PRESENTATION)

@@ -34,17 +34,11 @@ def write_dense_elements(job: IndexJob, result: DenseResult, embedder_id: str) -
     mural = job.mural
     with transaction.atomic():
         Mural.objects.select_for_update().get(pk=mural.pk)
-        replaced = Element.objects.filter(mural=mural, source=Element.Source.DENSE)
-        old_ids = list(replaced.values_list("id", flat=True))
-        replaced.delete()
         model_version = "dense:" + ",".join(str(side) for side in result.plan.sides)
         rows = [
-            Element(
-                mural=mural,
-                x=window.x,
-                y=window.y,
-                w=window.w,
-                h=window.h,
+            Element.on_box(
+                mural,
+                window,
                 category=None,
                 score=None,
                 source=Element.Source.DENSE,
@@ -54,7 +48,8 @@ def write_dense_elements(job: IndexJob, result: DenseResult, embedder_id: str) -
             )
             for window, vector in zip(result.windows, result.vectors, strict=True)
         ]
-        created = Element.objects.bulk_create(rows, batch_size=500)
+        replaced = Element.objects.filter(mural=mural, source=Element.Source.DENSE)
+        old_ids, created = replaced.replace_with(rows)
         job.replaced_ids = sorted({*job.replaced_ids, *old_ids})
         job.phase = IndexJob.Phase.VECTORS
         job.save(update_fields=["replaced_ids", "phase"])

@@ -1,14 +1,14 @@
-"""Django side of the indexer: jobs, element rows in pgvector, and the FAISS file kept in line.
+"""Django side of the indexer: element rows in pgvector, and the FAISS file kept in line.
 
-The pipeline itself (indexer/) knows nothing of Django; this module adapts it.
+The pipeline itself (indexer/) knows nothing of Django; this module adapts it. The caller
+chooses the detector and its tiling (the index command asks the training registry), so this
+layer knows nothing of training either.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import socket
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dunhuang_search.catalogue.models import Mural
+from dunhuang_search.inference import ModelLoadError, build_embedder
 from indexer import vectors
 from indexer.boxes import pairwise_overlap
 from indexer.dense import DenseConfig
@@ -25,6 +26,7 @@ from indexer.merging import Detection
 from indexer.pipeline import Checkpoint, FoundElement, IndexConfig, index_mural
 
 from .dense_indexing import dense_checkpoint_folder, index_dense_windows
+from .index_jobs import adopt_job, fail_queued
 from .inscriptions import read_mural_inscriptions
 from .models import Category, Element, IndexJob
 
@@ -35,56 +37,6 @@ ProgressFactory = Callable[[Mural], Callable[[str, int, int], None]]
 
 class IndexingError(ValueError):
     """Bad configuration or input found before any work: one readable line, nothing written."""
-
-
-def detector_batch_size(device: str) -> int:
-    if settings.DETECTOR_BATCH_SIZE:
-        return settings.DETECTOR_BATCH_SIZE
-    import torch
-
-    on_gpu = device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
-    return 8 if on_gpu else 1
-
-
-def default_index_config() -> IndexConfig:
-    """Tiles as the active detector was trained on them (see training.registry)."""
-    from dunhuang_search.training.registry import active_detector
-
-    choice = active_detector()
-    return IndexConfig(
-        tile_size=choice.tile_size, scale=choice.scale, batch_size=settings.INDEX_BATCH_SIZE
-    )
-
-
-def build_detector(runtime: str | None = None, device: str | None = None, weights=None):
-    """The active detector (a DetectorModel, else DETECTOR_WEIGHTS), or `weights`."""
-    from dunhuang_search.training.registry import active_detector
-    from indexer.detection import Detector, DetectorError
-
-    device = device or settings.DEVICE
-    choice = active_detector()
-    try:
-        return Detector(
-            weights or choice.weights,
-            runtime=runtime or settings.DETECTOR_RUNTIME,
-            device=device,
-            imgsz=choice.tile_size,
-            conf=settings.DETECTOR_CONF,
-            batch_size=detector_batch_size(device),
-            cache_dir=settings.DETECTOR_EXPORT_DIR,
-            max_det=settings.DETECTOR_MAX_DET,
-        )
-    except DetectorError as exc:
-        raise IndexingError(str(exc)) from exc
-
-
-def build_embedder(device: str | None = None):
-    from indexer.embedding import load_embedder
-
-    try:
-        return load_embedder(settings.EMBEDDER, device=device or settings.DEVICE)
-    except (ValueError, FileNotFoundError, RuntimeError) as exc:
-        raise IndexingError(f"cannot load embedder {settings.EMBEDDER!r}: {exc}") from exc
 
 
 def category_map(names: dict[int, str]) -> dict[int, Category]:
@@ -145,46 +97,6 @@ def make_runner(engine: str, detector, embedder, ray_address: str | None = None)
     raise IndexingError(f"unknown engine {engine!r}: use local or ray")
 
 
-def this_worker() -> str:
-    """host:pid of this process, recorded on the jobs it runs (the web checks it is alive)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _job_for(mural: Mural, fingerprint: dict, **fields) -> IndexJob:
-    """The unfinished job of the same configuration to resume, else the job queued for the
-    mural (by the web's "Index" button), else a new one.
-
-    Other queued jobs of the mural are requests this run fulfils: they are deleted, so no
-    orphan stays queued.
-    """
-    with transaction.atomic():
-        Mural.objects.select_for_update().get(pk=mural.pk)
-        job = (
-            IndexJob.objects.filter(mural=mural, fingerprint=fingerprint)
-            .exclude(state=IndexJob.State.DONE)
-            .order_by("-created_at")
-            .first()
-        )
-        queued = IndexJob.objects.filter(mural=mural, state=IndexJob.State.QUEUED)
-        if job is None:
-            job = queued.order_by("-created_at").first() or IndexJob(mural=mural)
-        queued.exclude(pk=job.pk).delete()
-        job.fingerprint = fingerprint
-        for name, value in fields.items():
-            setattr(job, name, value)
-        job.state, job.error, job.started_at = IndexJob.State.RUNNING, "", timezone.now()
-        job.worker = this_worker()
-        job.save()
-    return job
-
-
-def _fail_queued(murals: list[Mural], error: str) -> None:
-    """A run refused before any work marks the jobs queued for it failed, with the reason."""
-    IndexJob.objects.filter(mural__in=murals, state=IndexJob.State.QUEUED).update(
-        state=IndexJob.State.FAILED, error=error, finished_at=timezone.now()
-    )
-
-
 def _kept_boxes(mural: Mural) -> list[tuple[int | None, np.ndarray]]:
     """Elements a re-index must not touch or duplicate: manual ones and reviewed ones."""
     kept = (
@@ -214,19 +126,11 @@ def write_elements(
     mural = job.mural
     with transaction.atomic():
         Mural.objects.select_for_update().get(pk=mural.pk)
-        replaced = Element.objects.filter(
-            mural=mural, source=Element.Source.DETECTOR, review_state=Element.Review.UNREVIEWED
-        )
-        old_ids = list(replaced.values_list("id", flat=True))
-        replaced.delete()
-        kept = _kept_boxes(mural)
+        kept = _kept_boxes(mural)  # the rows replaced below are not among them
         rows = [
-            Element(
-                mural=mural,
-                x=f.x,
-                y=f.y,
-                w=f.w,
-                h=f.h,
+            Element.on_box(
+                mural,
+                f,
                 category=categories[f.label],
                 score=round(f.score, 6),
                 source=Element.Source.DETECTOR,
@@ -237,7 +141,10 @@ def write_elements(
             for f in found
             if not _duplicates_kept(f, categories[f.label], kept)
         ]
-        created = Element.objects.bulk_create(rows, batch_size=500)
+        replaced = Element.objects.filter(
+            mural=mural, source=Element.Source.DETECTOR, review_state=Element.Review.UNREVIEWED
+        )
+        old_ids, created = replaced.replace_with(rows)
         job.replaced_ids = old_ids
         job.phase = next_phase
         job.elements_found = len(created)
@@ -281,34 +188,30 @@ def sync_vectors(job: IndexJob, embedder_id: str, dim: int) -> None:
 
 def index_murals(
     murals: Iterable[Mural],
+    detector,
+    config: IndexConfig,
     *,
     engine: str = "local",
-    runtime: str | None = None,
     device: str | None = None,
     ray_address: str | None = None,
     progress: ProgressFactory | None = None,
-    config: IndexConfig | None = None,
     dense: bool = False,
     dense_config: DenseConfig | None = None,
 ) -> list[IndexJob]:
-    """Index each mural; a mural that fails is marked failed and the others go on.
+    """Index each mural with `detector` (an indexer Detector) tiled as `config` says; a mural
+    that fails is marked failed and the others go on.
 
     With `dense`, each mural's multi-scale windows are embedded too, after its detector phase
     (in this process, whatever the engine), and stored as `source="dense"` elements.
-    Configuration errors (weights, classes, embedder switch) raise IndexingError first; jobs
-    queued for these murals are then marked failed with the same reason.
+    Configuration errors (classes, embedder, embedder switch, engine) raise IndexingError
+    first; jobs queued for these murals are then marked failed with the same reason.
     """
     murals = list(murals)
     try:
-        detector = build_detector(runtime, device)
-        categories = category_map(detector.names)
-        embedder = build_embedder(device)
-        check_vector_index(embedder)
-        runner = make_runner(engine, detector, embedder, ray_address)
+        categories, embedder, runner = _prepare(detector, engine, device, ray_address)
     except IndexingError as exc:
-        _fail_queued(murals, str(exc))
+        fail_queued(murals, str(exc))
         raise
-    config = config or default_index_config()
     dense_config = dense_config or DenseConfig()
     fingerprint = config.fingerprint(detector.version, embedder.id)
     if dense:
@@ -316,7 +219,7 @@ def index_murals(
     jobs = []
     try:
         for mural in murals:
-            job = _job_for(
+            job = adopt_job(
                 mural,
                 fingerprint,
                 engine=engine,
@@ -327,17 +230,12 @@ def index_murals(
                 dense=dense,
             )
             jobs.append(job)
+            report = progress(mural) if progress else None
             try:
                 _index_one(
-                    job,
-                    runner,
-                    config,
-                    categories,
-                    detector.version,
-                    embedder,
-                    progress(mural) if progress else None,
+                    job, runner, config, categories, detector.version, embedder, report,
                     dense_config,
-                )
+                )  # fmt: skip
             except Exception as exc:  # one mural's failure must not stop the others
                 logger.exception("indexing mural %s failed", mural.pk)
                 job.state, job.finished_at = IndexJob.State.FAILED, timezone.now()
@@ -347,6 +245,17 @@ def index_murals(
         if hasattr(runner, "close"):
             runner.close()
     return jobs
+
+
+def _prepare(detector, engine: str, device: str | None, ray_address: str | None):
+    """The detector's categories, the embedder and the engine's runner, or IndexingError."""
+    categories = category_map(detector.names)
+    try:
+        embedder = build_embedder(device)
+    except ModelLoadError as exc:
+        raise IndexingError(str(exc)) from exc
+    check_vector_index(embedder)
+    return categories, embedder, make_runner(engine, detector, embedder, ray_address)
 
 
 def _reason(exc: Exception, mural: Mural) -> str:

@@ -31,6 +31,13 @@ class ElementQuerySet(models.QuerySet):
         """The elements a person browses: dense search windows are vectors, not elements."""
         return self.exclude(source=Element.Source.DENSE)
 
+    def replace_with(self, rows: list[Element]) -> tuple[list[int], list[Element]]:
+        """Delete these elements and insert `rows` (inside the caller's transaction); returns
+        the deleted ids and the created rows."""
+        old_ids = list(self.values_list("id", flat=True))
+        self.delete()
+        return old_ids, Element.objects.bulk_create(rows, batch_size=500)
+
 
 class Element(models.Model):
     """A box on a mural, in full-resolution mural pixels."""
@@ -88,6 +95,11 @@ class Element(models.Model):
     @property
     def bbox(self) -> list[int]:
         return [self.x, self.y, self.w, self.h]
+
+    @classmethod
+    def on_box(cls, mural, box, **fields) -> Element:
+        """An unsaved element of `mural` at `box` (anything with x, y, w, h in mural pixels)."""
+        return cls(mural=mural, x=box.x, y=box.y, w=box.w, h=box.h, **fields)
 
 
 class IndexJob(models.Model):

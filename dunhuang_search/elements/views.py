@@ -8,9 +8,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
-from dunhuang_search.catalogue.views import element_as_json
-
 from .inscriptions import CorrectionError, correct_inscription
+from .serializers import ViewerElementSerializer
 
 
 @require_POST
@@ -39,4 +38,5 @@ def correct_ocr_text(request: HttpRequest, pk: int) -> JsonResponse:
         return JsonResponse({"error": f"no element with id {pk}"}, status=404)
     except CorrectionError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    return JsonResponse(element_as_json(element), json_dumps_params={"ensure_ascii": False})
+    body = ViewerElementSerializer(element).data
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})

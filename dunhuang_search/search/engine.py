@@ -59,11 +59,11 @@ def active_embedder():
 
     with _embedder_lock:
         if _embedder is None or getattr(_embedder, "_spec", None) != settings.EMBEDDER:
-            from dunhuang_search.elements.indexing import IndexingError, build_embedder
+            from dunhuang_search.inference import ModelLoadError, build_embedder
 
             try:
                 _embedder = build_embedder()
-            except IndexingError as exc:
+            except ModelLoadError as exc:
                 raise SearchInputError("embedder", str(exc)) from exc
             _embedder._spec = settings.EMBEDDER
         return _embedder

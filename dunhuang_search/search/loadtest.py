@@ -1,5 +1,9 @@
-"""A bounded loopback load test of /api/v1/search/: a dev server on 127.0.0.1, N client threads
-for S seconds, latency percentiles. Used by `bench_search --load-clients N`."""
+"""A bounded loopback load test of /api/v1/search/: a pooled WSGI server on 127.0.0.1, N client
+threads for S seconds, latency percentiles. Used by `bench_search --load-clients N`.
+
+Each LoadTest keeps its own state (server, port, first error), so runs do not leak into each
+other.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +16,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.db import connection
 
-ROOT = Path(settings.BASE_DIR)
 logger = logging.getLogger(__name__)
-FIRST_ERROR: list[str] = []
+WARM_UP_SECONDS = 600
 
 
 def _free_port() -> int:
@@ -45,117 +49,157 @@ def server_env(var_dir: Path) -> dict[str, str]:
     return env
 
 
-def _get(port: int, path: str, timeout: float = 30) -> tuple[int, float]:
-    started = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        body = response.read()
-        if response.status != 200 and not FIRST_ERROR:
-            FIRST_ERROR.append(f"{path} -> {response.status}: {body[:300]!r}")
-        return response.status, (time.perf_counter() - started) * 1000
-    finally:
-        conn.close()
+class LoadTest:
+    """Queries by element (a `filtered_share` of them also by one cave) against a server that
+    serves the project from var_dir with `workers` pooled threads."""
 
+    def __init__(
+        self,
+        var_dir: Path,
+        element_ids: np.ndarray,
+        caves: list[int],
+        k: int = 10,
+        filtered_share: float = 0.2,
+        workers: int = 8,
+    ):
+        self.var_dir, self.element_ids, self.caves = Path(var_dir), element_ids, caves
+        self.k, self.filtered_share, self.workers = k, filtered_share, workers
+        self.port = _free_port()
+        self.first_error: str | None = None
+        self.server: subprocess.Popen | None = None
 
-def run_load(
-    var_dir: Path,
-    element_ids: np.ndarray,
-    caves: list[int],
-    clients: int,
-    seconds: float,
-    k: int = 10,
-    filtered_share: float = 0.2,
-    workers: int = 8,
-) -> dict:
-    """Start the server, warm it up (the first search loads or builds its index), then run
-    `clients` threads for `seconds`; a `filtered_share` of the queries filter by one cave."""
-    port = _free_port()
-    code = (
-        "import django; django.setup(); "
-        "from dunhuang_search.search.poolserver import serve; "
-        f"serve({port}, {workers})"
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-c", code],
-        env=server_env(var_dir),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=open(Path(var_dir) / "server.log", "w"),  # noqa: SIM115 - closed with the folder
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 600
-        warm_path = f"/api/v1/search/?element={int(element_ids[0])}&k={k}"
+    @property
+    def log_path(self) -> Path:
+        return self.var_dir / "server.log"
+
+    def run(self, clients: int, seconds: float) -> dict:
+        """Start the server, warm it up, run `clients` threads for `seconds`, stop it."""
+        self.start_server()
+        try:
+            self.warm_up()
+            statuses, latencies, elapsed = self.hammer(clients, seconds)
+        finally:
+            self.stop_server()
+        self.log_server_errors(statuses)
+        return self.summary(clients, statuses, latencies, elapsed)
+
+    def get(self, path: str, timeout: float = 30) -> tuple[int, float]:
+        """One GET: its status and milliseconds; the first non-200 answer is kept."""
+        started = time.perf_counter()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            body = response.read()
+            if response.status != 200 and self.first_error is None:
+                self.first_error = f"{path} -> {response.status}: {body[:300]!r}"
+            return response.status, (time.perf_counter() - started) * 1000
+        finally:
+            conn.close()
+
+    def start_server(self) -> None:
+        code = (
+            "import django; django.setup(); "
+            "from dunhuang_search.search.poolserver import serve; "
+            f"serve({self.port}, {self.workers})"
+        )
+        with self.log_path.open("w") as log:  # the child keeps its own copy of the descriptor
+            self.server = subprocess.Popen(
+                [sys.executable, "-c", code],
+                env=server_env(self.var_dir),
+                cwd=Path(settings.BASE_DIR),
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                text=True,
+            )
+
+    def warm_up(self) -> None:
+        """Wait for the first search to answer (it loads or builds the index), then 20 more."""
+        deadline = time.monotonic() + WARM_UP_SECONDS
+        path = f"/api/v1/search/?element={int(self.element_ids[0])}&k={self.k}"
         while True:
-            if server.poll() is not None:
-                log = (Path(var_dir) / "server.log").read_text()[-2000:]
-                raise RuntimeError(f"the server exited: {log}")
+            if self.server.poll() is not None:
+                raise RuntimeError(f"the server exited: {self.log_path.read_text()[-2000:]}")
             try:
-                status, _ = _get(port, warm_path, timeout=600)
-                if status == 200:
-                    break
-                raise RuntimeError(f"warm-up search answered {status}")
-            except (ConnectionRefusedError, OSError):
+                status, _ = self.get(path, timeout=WARM_UP_SECONDS)
+            except OSError:  # not listening yet
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
+                continue
+            if status != 200:
+                raise RuntimeError(f"warm-up search answered {status}")
+            break
         for _ in range(20):
-            _get(port, warm_path)
+            self.get(path)
+
+    def client(self, seed: int, stop_at: float) -> tuple[Counter, list[float]]:
+        rng = random.Random(seed)
+        codes: Counter = Counter()
         latencies: list[float] = []
-        statuses: dict[int, int] = {}
+        while time.monotonic() < stop_at:
+            path = f"/api/v1/search/?element={int(rng.choice(self.element_ids))}&k={self.k}"
+            if rng.random() < self.filtered_share:
+                path += f"&cave={rng.choice(self.caves)}"
+            try:
+                status, ms = self.get(path)
+            except OSError:
+                status, ms = 599, 0.0
+            codes[status] += 1
+            if status == 200:
+                latencies.append(ms)
+        return codes, latencies
+
+    def hammer(self, clients: int, seconds: float) -> tuple[Counter, list[float], float]:
+        """`clients` threads querying until `seconds` have passed: statuses, 200 latencies."""
+        statuses: Counter = Counter()
+        latencies: list[float] = []
         lock = threading.Lock()
         stop_at = time.monotonic() + seconds
 
-        def client(seed: int) -> None:
-            rng = random.Random(seed)
-            mine, codes = [], {}
-            while time.monotonic() < stop_at:
-                path = f"/api/v1/search/?element={int(rng.choice(element_ids))}&k={k}"
-                if rng.random() < filtered_share:
-                    path += f"&cave={rng.choice(caves)}"
-                try:
-                    status, ms = _get(port, path)
-                except OSError:
-                    status, ms = 599, 0.0
-                codes[status] = codes.get(status, 0) + 1
-                if status == 200:
-                    mine.append(ms)
+        def work(seed: int) -> None:
+            codes, mine = self.client(seed, stop_at)
             with lock:
+                statuses.update(codes)
                 latencies.extend(mine)
-                for code, count in codes.items():
-                    statuses[code] = statuses.get(code, 0) + count
 
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
         started = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        elapsed = time.perf_counter() - started
-    finally:
-        server.terminate()
+        return statuses, latencies, time.perf_counter() - started
+
+    def stop_server(self) -> None:
+        if self.server is None:
+            return
+        self.server.terminate()
         try:
-            server.wait(timeout=20)
+            self.server.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            server.kill()
-    errors_log = (Path(var_dir) / "server.log").read_text()
-    if any(code >= 500 for code in statuses):
-        lines = [line for line in errors_log.splitlines() if 'HTTP/1.1"' not in line]
-        logger.warning("server errors under load:\n%s", "\n".join(lines[-60:]))
-    ok = statuses.get(200, 0)
-    return {
-        "server": f"Django WSGI, {workers} pooled threads (poolserver.py), DEBUG off, 127.0.0.1",
-        "clients": clients,
-        "seconds": round(elapsed, 1),
-        "elements": int(len(element_ids)),
-        "filtered_share": filtered_share,
-        "requests": sum(statuses.values()),
-        "errors": sum(count for code, count in statuses.items() if code != 200),
-        "statuses": {str(code): count for code, count in sorted(statuses.items())},
-        "first_error": FIRST_ERROR[0] if FIRST_ERROR else None,
-        "qps": round(ok / elapsed, 1),
-        "p50_ms": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
-        "p99_ms": round(float(np.percentile(latencies, 99)), 1) if latencies else None,
-    }
+            self.server.kill()
+
+    def log_server_errors(self, statuses: Counter) -> None:
+        if any(code >= 500 for code in statuses):
+            lines = [line for line in self.log_path.read_text().splitlines()
+                     if 'HTTP/1.1"' not in line]  # fmt: skip
+            logger.warning("server errors under load:\n%s", "\n".join(lines[-60:]))
+
+    def summary(self, clients: int, statuses: Counter, latencies: list[float], elapsed: float):
+        ok = statuses.get(200, 0)
+        return {
+            "server": f"Django WSGI, {self.workers} pooled threads (poolserver.py), DEBUG off, "
+            "127.0.0.1",
+            "clients": clients,
+            "seconds": round(elapsed, 1),
+            "elements": int(len(self.element_ids)),
+            "filtered_share": self.filtered_share,
+            "requests": sum(statuses.values()),
+            "errors": sum(count for code, count in statuses.items() if code != 200),
+            "statuses": {str(code): count for code, count in sorted(statuses.items())},
+            "first_error": self.first_error,
+            "qps": round(ok / elapsed, 1),
+            "p50_ms": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
+            "p99_ms": round(float(np.percentile(latencies, 99)), 1) if latencies else None,
+        }

@@ -1,26 +1,20 @@
 """A search request read from query parameters (API, page, CLI alike) and checked.
 
-Every bad value raises SearchInputError naming its parameter; nothing is searched before the
-whole request has been checked.
+The parameters are read by forms.SearchForm; every bad value raises SearchInputError naming its
+parameter, and nothing is searched before the whole request has been checked.
 """
 
 from __future__ import annotations
 
-import io
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.conf import settings
 from django.db.models import Q
 
 from dunhuang_search.catalogue.models import Mural, Period, Site
 from dunhuang_search.elements.models import Category, Element
 
-SORTS = ("period", "-period", "cave", "-cave", "score", "-score")
-KINDS = ("example", "element", "image")
-MAX_UPLOAD_BYTES = 20 * 1024**2
-MAX_UPLOAD_PIXELS = 50_000_000
+from .forms import SearchForm
 
 
 class SearchInputError(ValueError):
@@ -145,166 +139,32 @@ class SearchRequest:
         return data
 
 
-def _get(params, name: str) -> str | None:
-    value = params.get(name)
-    if isinstance(value, (list, tuple)):
-        value = value[-1] if value else None
-    return None if value is None else str(value)
-
-
-def _list(params, name: str) -> list[str]:
-    getlist = getattr(params, "getlist", None)
-    raw = getlist(name) if getlist else [_get(params, name) or ""]
-    return [part.strip() for value in raw for part in str(value).split(",") if part.strip()]
-
-
-def _slugs(params, name: str, model) -> list:
-    slugs = _list(params, name)
-    found = {obj.slug: obj for obj in model.objects.filter(slug__in=slugs)}
-    for slug in slugs:
-        if slug not in found:
-            known = ", ".join(model.objects.order_by("slug").values_list("slug", flat=True))
-            raise SearchInputError(name, f"unknown {name} '{slug}' (known: {known})")
-    return [found[slug] for slug in dict.fromkeys(slugs)]
-
-
-def _one_slug(params, name: str, model):
-    values = _slugs(params, name, model)
-    if len(values) > 1:
-        raise SearchInputError(name, f"give one {name}, not {len(values)}")
-    return values[0] if values else None
-
-
-def positive_int(value: str, param: str, cap: int | None = None) -> int:
-    text = value.strip()
-    if not re.fullmatch(r"[+-]?\d+", text):
-        raise SearchInputError(param, f"{param} must be a whole number, not '{value}'")
-    number = int(text)
-    if number <= 0:
-        raise SearchInputError(param, f"{param} must be at least 1, not {number}")
-    if cap is not None and number > cap:
-        raise SearchInputError(param, f"{param} must be at most {cap}, not {number}")
-    return number
-
-
-def parse_filters(params) -> Filters:
-    filters = Filters(
-        categories=_slugs(params, "category", Category),
-        periods=_slugs(params, "period", Period),
-        period_from=_one_slug(params, "period_from", Period),
-        period_to=_one_slug(params, "period_to", Period),
-        site=_one_slug(params, "site", Site),
-    )
-    if (
-        filters.period_from
-        and filters.period_to
-        and filters.period_from.start_year > filters.period_to.start_year
-    ):
-        raise SearchInputError(
-            "period_to",
-            f"the range ends ({filters.period_to.slug}) before it starts "
-            f"({filters.period_from.slug})",
-        )
-    filters.caves = list(
-        dict.fromkeys(positive_int(c, "cave", 100_000) for c in _list(params, "cave"))
-    )
-    review = _list(params, "review")
-    for state in review:
-        if state not in Element.Review.values:
-            raise SearchInputError(
-                "review", f"unknown review state '{state}' (use {', '.join(Element.Review.values)})"
-            )
-    if review:
-        filters.review = list(dict.fromkeys(review))
-    return filters
-
-
-def parse_example(value: str) -> Example:
-    match = re.fullmatch(r"\s*(\d+)\s*:\s*([-+\d.,\s]+)", value)
-    if not match:
-        raise SearchInputError("example", f"expected MURAL_ID:X,Y,W,H, not '{value}'")
-    parts = [p.strip() for p in match.group(2).split(",")]
-    try:
-        x, y, w, h = (int(round(float(p))) for p in parts)
-    except ValueError:
-        raise SearchInputError("example", f"expected MURAL_ID:X,Y,W,H, not '{value}'") from None
-    mural = Mural.objects.filter(pk=int(match.group(1))).first()
-    if mural is None:
-        raise SearchInputError("example", f"there is no mural {match.group(1)}")
-    if w <= 0 or h <= 0:
-        raise SearchInputError("example", f"the box {x},{y},{w},{h} has zero or negative size")
-    if x < 0 or y < 0 or x + w > mural.width or y + h > mural.height:
-        raise SearchInputError(
-            "example",
-            f"the box {x},{y},{w},{h} lies outside mural {mural.pk} "
-            f"({mural.width} × {mural.height} px)",
-        )
-    return Example(mural, (x, y, w, h))
-
-
-def read_upload(upload) -> np.ndarray:
-    """An uploaded image file as an RGB array; anything else is refused."""
-    from PIL import Image, UnidentifiedImageError
-
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise SearchInputError("image", f"the image is over {MAX_UPLOAD_BYTES // 1024**2} MB")
-    data = upload.read()
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > MAX_UPLOAD_PIXELS:
-                raise SearchInputError("image", "the image has too many pixels for a crop")
-            rgb = np.asarray(image.convert("RGB"))
-    # ImportError: once ultralytics is imported it wraps Image.open and, for bytes Pillow cannot
-    # identify, tries the optional pi-heif plugin, which is not installed: still not an image.
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, ImportError) as exc:
-        if isinstance(exc, SearchInputError):
-            raise
-        name = getattr(upload, "name", "the upload")
-        raise SearchInputError("image", f"{name} is not an image PIL can read") from None
-    except Image.DecompressionBombError:
-        raise SearchInputError("image", "the image has too many pixels for a crop") from None
-    if rgb.shape[0] < 8 or rgb.shape[1] < 8:
-        raise SearchInputError("image", "the image is smaller than 8 × 8 px")
-    return rgb
-
-
 def parse_request(params, files=None) -> SearchRequest:
-    """Read a SearchRequest from query parameters (and an uploaded `image`)."""
-    upload = files.get("image") if files else None
-    given = [name for name in KINDS if (_get(params, name) or "").strip()]
-    if upload is not None:
-        given = [*given, "image"] if "image" not in given else given
-    if len(given) > 1:
-        raise SearchInputError(given[1], f"give only one of example, element, image ({given})")
-    request = SearchRequest(filters=parse_filters(params))
-    k = _get(params, "k")
-    if k is not None:
-        request.k = positive_int(k, "k", settings.SEARCH_MAX_K)
-    if (example := _get(params, "example")) is not None and example.strip():
-        request.example = parse_example(example)
-    elif (element := _get(params, "element")) is not None and element.strip():
-        element_id = positive_int(element, "element")
-        request.element = Element.objects.select_related("mural").filter(pk=element_id).first()
-        if request.element is None:
-            raise SearchInputError("element", f"there is no element {element_id}")
-    elif upload is not None:
-        request.image = read_upload(upload)
-    text = _get(params, "q")
-    if text is not None:
-        if not text.strip():
-            raise SearchInputError("q", "the text is empty; type words to search for")
-        if given:
-            raise SearchInputError("q", f"search by text or by {given[0]}, not both")
-        if len(text) > 500:
-            raise SearchInputError("q", "the text is longer than 500 characters")
-        request.text = " ".join(text.split())
-    sort = _get(params, "sort")
-    if sort:
-        if sort not in SORTS:
-            raise SearchInputError("sort", f"unknown sort '{sort}' (use {', '.join(SORTS)})")
-        request.sort = sort
-    if (page := _get(params, "page")) is not None:
-        request.page = positive_int(page, "page", 100_000)
-    if (size := _get(params, "page_size")) is not None:
-        request.page_size = positive_int(size, "page_size", 100)
+    """Read a SearchRequest from query parameters (and an uploaded `image`), or raise a
+    SearchInputError naming the first bad parameter."""
+    form = SearchForm(params, files)
+    if not form.is_valid():
+        param, messages = next(iter(form.errors.items()))
+        raise SearchInputError(param, messages[0])
+    data = form.cleaned_data
+    filters = Filters(
+        categories=data["category"],
+        periods=data["period"],
+        period_from=_one(data["period_from"]),
+        period_to=_one(data["period_to"]),
+        caves=data["cave"],
+        site=_one(data["site"]),
+        review=data["review"] or default_review(),
+    )
+    request = SearchRequest(filters=filters, text=data["q"], sort=data["sort"])
+    if data["example"]:
+        request.example = Example(*data["example"])
+    request.element, request.image = data["element"], data["image"]
+    for name in ("k", "page", "page_size"):
+        if data[name] is not None:
+            setattr(request, name, data[name])
     return request
+
+
+def _one(rows: list):
+    return rows[0] if rows else None

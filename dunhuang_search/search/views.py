@@ -16,9 +16,11 @@ from django.views.decorators.http import require_http_methods
 from dunhuang_search.catalogue.models import Period, Site
 from dunhuang_search.elements.models import Category, Element
 
-from .engine import run_search
-from .query import SORTS, SearchInputError, parse_request
-from .results import crop_url, more_like_this_query, viewer_url
+from .engine import SearchOutcome, run_search
+from .forms import SORTS
+from .links import crop_url, more_like_this_query, viewer_url
+from .query import SearchInputError, parse_request
+from .serializers import SearchResultSerializer
 
 QUERY_KEYS = (
     "example", "element", "q", "category", "period", "period_from", "period_to", "cave", "site",
@@ -36,18 +38,20 @@ def _given(params: QueryDict) -> QueryDict:
     return kept
 
 
-def _cards(outcome, filter_params: dict[str, str]) -> list[dict]:
+def _cards(outcome: SearchOutcome, filter_params: dict[str, str]) -> list[dict]:
+    """The results as the grid shows them: the serialized result's score and links, the element
+    and mural rows the template reads, and a "more like this" on this page."""
+    rows = SearchResultSerializer(outcome.results, many=True).data
     cards = []
-    for element, score in outcome.results:
-        mural = element.mural
+    for (element, _), row in zip(outcome.results, rows, strict=True):
         more = f"{reverse('search:index')}?{more_like_this_query(element, filter_params)}"
         cards.append(
             {
                 "element": element,
-                "mural": mural,
-                "score": score,
-                "crop_url": crop_url(element),
-                "viewer_url": viewer_url(element),
+                "mural": element.mural,
+                "score": row["score"],
+                "crop_url": row["crop"],
+                "viewer_url": row["viewer"],
                 "more_url": more,
                 "dense": element.source == Element.Source.DENSE,
             }

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from dunhuang_search.catalogue.ingest import ingest_mural
 from dunhuang_search.elements.models import Category, Element
+from tests.factories import ingested_mural
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def murals(image_file):
-    south = ingest_mural(
-        image_file("a.jpg", seed=1), site="mogao", cave=220, wall="south", period="early-tang"
-    )
-    north = ingest_mural(
+    south = ingested_mural(image_file("a.jpg", seed=1))
+    north = ingested_mural(
         image_file("b.jpg", seed=2), site="yulin", cave=25, wall="north", period="middle-tang"
     )
     apsara = Category.objects.get(slug="apsara")

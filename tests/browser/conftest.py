@@ -10,12 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import pyvips
+from django.conf import settings
+from django.test import Client
 
-from dunhuang_search.catalogue.ingest import ingest_mural
-from dunhuang_search.catalogue.models import Mural, Period, Site
-from dunhuang_search.catalogue.reference_data import load_reference_fixture
-from dunhuang_search.elements.models import Category
+from dunhuang_search.catalogue.models import Mural
+from tests.factories import ingested_mural, make_user
 
 # Playwright's sync API keeps an event loop running in this thread; the ORM calls the tests make
 # beside it are still synchronous, so Django's async guard must stand aside.
@@ -64,14 +63,6 @@ def screenshot(page) -> Callable[[str], None]:
     return take
 
 
-@pytest.fixture
-def reference_data(transactional_db) -> None:
-    """Sites, periods and categories: transactional tests flush the rows the migrations made."""
-    load_reference_fixture(Site, "sites.json")
-    load_reference_fixture(Period, "periods.json")
-    load_reference_fixture(Category, "categories.json")
-
-
 def mural_like_pixels(width: int, height: int, seed: int) -> np.ndarray:
     """An ochre wall with rows of small haloed figures and a few large coloured panels."""
     rng = np.random.default_rng(seed)
@@ -104,12 +95,17 @@ def make_mural(reference_data, tmp_path) -> Callable[..., Mural]:
 
     def make(width: int = 2400, height: int = 1600, **fields: object) -> Mural:
         n = next(counter)
-        path = tmp_path / f"mural-{n}.png"
-        pyvips.Image.new_from_array(mural_like_pixels(width, height, seed=n)).write_to_file(
-            str(path)
-        )
-        place = {"site": "mogao", "cave": 220, "wall": "south", "period": "early-tang"}
-        place.update(fields)
-        return ingest_mural(path, **place)
+        pixels = mural_like_pixels(width, height, seed=n)
+        return ingested_mural(tmp_path / f"mural-{n}.png", pixels, **fields)
 
     return make
+
+
+@pytest.fixture
+def staff_page(page, live_server):
+    """The page, with the session cookie of a freshly logged-in staff user."""
+    client = Client()
+    client.force_login(make_user("curator", staff=True))
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    return page

@@ -4,10 +4,8 @@ job advance without a page reload, sees "Done" at the end, and the new boxes app
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
-from dunhuang_search.elements.indexing import this_worker
+from dunhuang_search.elements.index_jobs import this_worker
 from dunhuang_search.elements.models import Category, Element, IndexJob
 
 pytestmark = pytest.mark.browser
@@ -15,25 +13,15 @@ pytestmark = pytest.mark.browser
 PROGRESS = "Number(document.querySelector('#index-status progress').value)"
 
 
-def log_in_as_staff(page, live_server, django_user_model) -> None:
-    """Give the browser the session cookie of a freshly logged-in staff user."""
-    client = Client()
-    client.force_login(django_user_model.objects.create_user("curator", is_staff=True))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
-    )
-
-
 def test_a_running_job_advances_without_reloading_and_ends_done(
-    page, live_server, make_mural, django_user_model, screenshot
+    staff_page, make_mural, screenshot
 ):
+    page = staff_page
     mural = make_mural(width=1200, height=800)
     job = IndexJob.objects.create(
         mural=mural, state="running", phase="tiles", tiles_total=20, tiles_done=2,
         worker=this_worker(),  # this test process: alive, so the job is not taken for dead
     )
-    log_in_as_staff(page, live_server, django_user_model)
     page.goto(f"/murals/{mural.pk}/")
     page.wait_for_function("document.body.dataset.elementsLoaded === '0'")
     assert page.evaluate(PROGRESS) == 7

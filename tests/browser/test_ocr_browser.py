@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from dunhuang_search.elements.models import Category, Element
-from tests.browser.test_index_progress_browser import log_in_as_staff
 
 pytestmark = pytest.mark.browser
 
@@ -42,11 +41,11 @@ def test_the_element_panel_shows_the_ocr_text_and_its_confidence(page, make_mura
 
 
 def test_a_staff_reviewer_corrects_the_text_in_the_panel(
-    page, live_server, make_mural, django_user_model, screenshot
+    staff_page, make_mural, screenshot
 ):
+    page = staff_page
     mural = make_mural(width=1200, height=800)
     element = inscription(mural, ocr_text="南无阿弥陀", ocr_confidence=0.61)
-    log_in_as_staff(page, live_server, django_user_model)
     page.goto(f"/murals/{mural.pk}/?element={element.pk}")
     page.wait_for_selector(f"{PANEL}:not([hidden])")
     page.wait_for_function("document.body.dataset.elementsLoaded === '1'")

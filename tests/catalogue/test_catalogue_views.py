@@ -4,55 +4,16 @@ Also checks that the admin pages for every catalogue and elements model render.
 """
 from __future__ import annotations
 
-import itertools
 import re
 
 import numpy as np
 import pytest
-import pyvips
 
-from dunhuang_search.catalogue.ingest import ingest_mural
-from dunhuang_search.catalogue.models import Cave, Mural, Period, Site
-from dunhuang_search.catalogue.reference_data import load_reference_fixture
 from dunhuang_search.catalogue.views import MURALS_PER_PAGE, thumbnail_size
 from dunhuang_search.elements.models import Category, Element
+from tests.factories import ingested_mural, make_mural
 
 pytestmark = pytest.mark.django_db
-_checksums = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def reference_data(db) -> None:
-    """Sites, periods and categories (idempotent: a flushing test elsewhere may have run)."""
-    load_reference_fixture(Site, "sites.json")
-    load_reference_fixture(Period, "periods.json")
-    load_reference_fixture(Category, "categories.json")
-
-
-def add_mural(
-    cave: int = 220,
-    period: str = "early-tang",
-    site: str = "mogao",
-    wall: str = "south",
-    title: str = "",
-    size: tuple[int, int] = (4000, 3000),
-) -> Mural:
-    """A catalogue row without pixels (the page itself never reads the pyramid)."""
-    cave_obj, _ = Cave.objects.get_or_create(site=Site.objects.get(slug=site), number=cave)
-    n = next(_checksums)
-    return Mural.objects.create(
-        cave=cave_obj,
-        wall=wall,
-        period=Period.objects.get(slug=period),
-        title=title,
-        width=size[0],
-        height=size[1],
-        checksum=f"{n:064x}",
-        source_path=f"/nowhere/{n}.tif",
-        source_format="tiff",
-        source_bytes=1000,
-        pyramid=f"00/{n}.tif",
-    )
 
 
 def card_ids(html: str) -> list[int]:
@@ -61,10 +22,7 @@ def card_ids(html: str) -> list[int]:
 
 def test_it_lists_a_mural_with_its_thumbnail_and_facts(client, tmp_path):
     pixels = np.random.default_rng(1).integers(0, 255, (300, 400, 3), dtype=np.uint8)
-    path = tmp_path / "wall.png"
-    pyvips.Image.new_from_array(pixels).write_to_file(str(path))
-    mural = ingest_mural(path, site="mogao", cave=220, wall="south", period="early-tang",
-                         title="Amitabha paradise")
+    mural = ingested_mural(tmp_path / "wall.png", pixels, title="Amitabha paradise")
     Element.objects.create(mural=mural, x=1, y=2, w=30, h=40,
                            category=Category.objects.get(slug="donor"))
 
@@ -84,9 +42,9 @@ def test_it_lists_a_mural_with_its_thumbnail_and_facts(client, tmp_path):
 
 
 def test_it_filters_by_period_site_and_cave_from_get_params(client):
-    tang = add_mural(cave=220, period="early-tang")
-    wei = add_mural(cave=249, period="western-wei")
-    yulin = add_mural(cave=25, period="middle-tang", site="yulin")
+    tang = make_mural(cave=220, period="early-tang")
+    wei = make_mural(cave=249, period="western-wei")
+    yulin = make_mural(cave=25, period="middle-tang", site="yulin")
 
     assert card_ids(client.get("/?period=early-tang").content.decode()) == [tang.pk]
     assert card_ids(client.get("/?cave=249").content.decode()) == [wei.pk]
@@ -96,10 +54,10 @@ def test_it_filters_by_period_site_and_cave_from_get_params(client):
 
 
 def test_it_lists_periods_in_chronological_order_with_counts(client):
-    add_mural(period="late-tang")
-    add_mural(period="northern-wei")
-    add_mural(period="northern-wei")
-    add_mural(period="sui")
+    make_mural(period="late-tang")
+    make_mural(period="northern-wei")
+    make_mural(period="northern-wei")
+    make_mural(period="sui")
 
     html = client.get("/").content.decode()
 
@@ -111,8 +69,8 @@ def test_it_lists_periods_in_chronological_order_with_counts(client):
 
 
 def test_period_links_keep_the_other_filters_and_push_a_shareable_url(client):
-    add_mural(cave=220, period="early-tang")
-    add_mural(cave=220, period="high-tang")
+    make_mural(cave=220, period="early-tang")
+    make_mural(cave=220, period="high-tang")
 
     html = client.get("/?cave=220").content.decode()
 
@@ -122,7 +80,7 @@ def test_period_links_keep_the_other_filters_and_push_a_shareable_url(client):
 
 
 def test_htmx_requests_get_only_the_results_partial(client):
-    mural = add_mural(period="sui")
+    mural = make_mural(period="sui")
 
     response = client.get("/?period=sui", headers={"HX-Request": "true"})
 
@@ -134,7 +92,7 @@ def test_htmx_requests_get_only_the_results_partial(client):
 
 
 def test_htmx_history_restore_gets_the_whole_page(client):
-    add_mural()
+    make_mural()
 
     response = client.get(
         "/?period=early-tang",
@@ -154,7 +112,7 @@ def test_htmx_history_restore_gets_the_whole_page(client):
     ],
 )
 def test_it_answers_a_bad_filter_with_400_and_a_clear_message(client, query, message):
-    add_mural()
+    make_mural()
 
     response = client.get(f"/?{query}")
 
@@ -182,7 +140,7 @@ def test_an_empty_catalogue_explains_how_to_add_murals(client):
 
 
 def test_filters_that_match_nothing_say_so(client):
-    add_mural(period="sui")
+    make_mural(period="sui")
 
     html = client.get("/?period=early-tang").content.decode()
 
@@ -191,7 +149,7 @@ def test_filters_that_match_nothing_say_so(client):
 
 
 def test_it_paginates_the_murals(client):
-    murals = [add_mural(cave=100 + i) for i in range(MURALS_PER_PAGE + 3)]
+    murals = [make_mural(cave=100 + i) for i in range(MURALS_PER_PAGE + 3)]
 
     first = client.get("/").content.decode()
     second = client.get("/?page=2").content.decode()
@@ -222,14 +180,14 @@ def test_thumbnail_size_fits_the_iiif_box_without_upscaling():
     ],
 )
 def test_admin_changelists_render_for_every_model(admin_client, url):
-    mural = add_mural()
+    mural = make_mural()
     Element.objects.create(mural=mural, x=1, y=2, w=3, h=4, embedding=[0.5] * 8)
 
     assert admin_client.get(url).status_code == 200
 
 
 def test_admin_element_page_does_not_offer_the_embedding_as_a_field(admin_client):
-    mural = add_mural()
+    mural = make_mural()
     element = Element.objects.create(mural=mural, x=1, y=2, w=3, h=4, embedding=[0.25] * 8)
 
     response = admin_client.get(f"/admin/elements/element/{element.pk}/change/")

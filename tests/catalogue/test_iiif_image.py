@@ -10,12 +10,11 @@ import jsonschema
 import numpy as np
 import pytest
 import pyvips
-from django.test import override_settings
 
 from dunhuang_search.catalogue.iiif_params import FEATURES
-from dunhuang_search.catalogue.ingest import ingest_mural
 from dunhuang_search.catalogue.models import Mural
-from tests.catalogue.test_iiif_params import osd_tile_requests
+from tests.catalogue.openseadragon import osd_tile_requests
+from tests.factories import committed_mural, make_mural
 
 pytestmark = pytest.mark.django_db
 
@@ -89,26 +88,10 @@ def gradient(width: int, height: int) -> np.ndarray:
 @pytest.fixture(scope="module")
 def stored_mural(django_db_setup, django_db_blocker, tmp_path_factory):
     """The module's mural, committed once; its pyramid lives in a module tmp folder."""
-    root = tmp_path_factory.mktemp("iiif-image")
-    source = root / "gradient.png"
-    pyvips.Image.new_from_array(gradient(WIDTH, HEIGHT)).write_to_file(str(source))
-    pyramids = root / "pyramids"
-    with django_db_blocker.unblock(), override_settings(PYRAMID_DIR=pyramids):
-        mural = ingest_mural(
-            source, site="mogao", cave=9301, wall="south", period="early-tang", title="IIIF image"
-        )
-    yield mural, pyramids
-    with django_db_blocker.unblock():
-        cave = mural.cave
-        mural.delete()
-        cave.delete()
-
-
-@pytest.fixture
-def mural(stored_mural, isolated_var, settings) -> Mural:
-    mural, pyramids = stored_mural
-    settings.PYRAMID_DIR = pyramids
-    return mural
+    folder = tmp_path_factory.mktemp("iiif-image")
+    pixels = gradient(WIDTH, HEIGHT)
+    with committed_mural(django_db_blocker, folder, pixels, cave=9301, title="IIIF image") as made:
+        yield made
 
 
 def get_image(client, mural: Mural, path: str, headers: dict | None = None):
@@ -195,11 +178,7 @@ class TestBaseAndInfo:
         assert_error(response, 404, "987654321")
 
     def test_it_answers_404_when_the_pyramid_file_is_missing(self, client, mural):
-        orphan = Mural.objects.create(
-            cave=mural.cave, wall="north", period=mural.period, width=10, height=10,
-            checksum="0" * 64, source_path="/nowhere.png", source_format="png", source_bytes=1,
-            pyramid="00/missing.tif",
-        )
+        orphan = make_mural(cave=9301, wall="north", width=10, height=10)
         assert_error(client.get(f"/iiif/3/{orphan.pk}/info.json"), 404, "missing")
         assert_error(client.get(f"/iiif/3/{orphan.pk}/full/max/0/default.jpg"), 404, "missing")
 

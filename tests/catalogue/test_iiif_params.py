@@ -4,7 +4,6 @@ Examples marked "spec" are the worked examples of Image API 3.0 sections 4.1 and
 """
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 import pytest
@@ -25,6 +24,7 @@ from dunhuang_search.catalogue.iiif_params import (
     resolve_size,
     scale_factors,
 )
+from tests.catalogue.openseadragon import osd_tile_requests
 
 LIMITS = Limits(max_width=4096, max_height=4096, max_area=4096 * 4096)
 LEVELS_1000x700 = [(1000, 700), (500, 350), (250, 175)]  # what build_pyramid writes
@@ -36,29 +36,6 @@ def region(text: str, width: int = 1000, height: int = 700) -> Box:
 
 def size(text: str, rw: int, rh: int, limits: Limits = LIMITS) -> tuple[int, int]:
     return resolve_size(parse_size(text), rw, rh, limits)
-
-
-def osd_tile_requests(width: int, height: int, level_sizes: list[tuple[int, int]], tile: int = 256):
-    """(region, size, expected output size) for every tile OpenSeadragon 6.1 asks a IIIF 3
-    service for, given the info.json that the service writes (sizes = the pyramid levels)."""
-    levels = sorted(level_sizes)
-    max_level = len(levels) - 1
-    for level, (level_w, level_h) in enumerate(levels):
-        scale = 0.5 ** (max_level - level)
-        if level_w < tile and level_h < tile:
-            full = (level_w, level_h) == (width, height)
-            yield "full", "max" if full else f"{level_w},{level_h}", (level_w, level_h)
-            continue
-        region_side = round(tile / scale)
-        for ty in range(math.ceil(level_h / tile)):
-            for tx in range(math.ceil(level_w / tile)):
-                rx, ry = tx * region_side, ty * region_side
-                rw, rh = min(region_side, width - rx), min(region_side, height - ry)
-                whole = (rx, ry, rw, rh) == (0, 0, width, height)
-                region_text = "full" if whole else f"{rx},{ry},{rw},{rh}"
-                sw, sh = min(tile, level_w - tx * tile), min(tile, level_h - ty * tile)
-                size_text = "max" if (sw, sh) == (width, height) else f"{sw},{sh}"
-                yield region_text, size_text, (sw, sh)
 
 
 class TestRegion:

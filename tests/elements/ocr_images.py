@@ -8,9 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import pyvips
-
-from dunhuang_search.catalogue.ingest import ingest_mural
 
 OCHRE = (196, 160, 112)
 CARTOUCHE = (236, 224, 196)
@@ -70,11 +67,3 @@ def wall_with_panels(
     for x, y, panel in panels:
         wall[y : y + panel.shape[0], x : x + panel.shape[1]] = panel
     return wall
-
-
-def ingest_wall(folder: Path, pixels: np.ndarray, name: str = "inscribed.png", **place):
-    """Ingest the pixels as a mural (PNG, lossless), with its pyramid."""
-    path = folder / name
-    pyvips.Image.new_from_array(pixels).pngsave(str(path))
-    where = {"site": "mogao", "cave": 220, "wall": "south", "period": "early-tang", **place}
-    return ingest_mural(path, **where)

@@ -7,20 +7,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import pyvips
 
-from dunhuang_search.catalogue.ingest import ingest_mural
-from dunhuang_search.elements.indexing import build_embedder, index_murals
 from dunhuang_search.elements.models import Element, IndexJob
 from dunhuang_search.elements.vector_index import verify_index
+from dunhuang_search.inference import build_embedder
 from indexer.boxes import iou
 from indexer.dense import DenseConfig
 from indexer.imagery import Pyramid
 from indexer.merging import Detection
 from indexer.pipeline import crop_with_context
-from indexer.synthetic import plan_mural, render_mural
+from indexer.synthetic import plan_mural
 from indexer.vectors import VectorIndex
-from tests.elements.test_indexing import faiss_ids
+from tests.factories import synthetic_mural
 
 pytestmark = pytest.mark.django_db
 
@@ -34,15 +32,16 @@ def few_detections(detector_settings):
     return detector_settings
 
 
-def synthetic_mural(folder: Path, seed: int, size=(640, 480)):
-    spec = plan_mural(*size, seed=seed)
-    path = folder / f"wall-{seed}.png"
-    pyvips.Image.new_from_array(render_mural(spec)).pngsave(str(path))
-    return spec, ingest_mural(path, site="mogao", cave=220, wall="south", period="early-tang")
+def small_mural(folder: Path, seed: int):
+    """A 640 x 480 synthetic mural (lossless) and its layout."""
+    size = (640, 480)
+    return plan_mural(*size, seed=seed), synthetic_mural(folder, seed, size, suffix=".png")
 
 
-def test_dense_windows_find_other_instances_of_a_motif_marked_once(few_detections, tmp_path):
-    spec, mural = synthetic_mural(tmp_path, seed=22)
+def test_dense_windows_find_other_instances_of_a_motif_marked_once(
+    index, faiss_ids, few_detections, tmp_path
+):
+    spec, mural = small_mural(tmp_path, seed=22)
     percents: list[tuple[str, int]] = []
 
     def progress(m):
@@ -52,7 +51,7 @@ def test_dense_windows_find_other_instances_of_a_motif_marked_once(few_detection
 
         return report
 
-    (job,) = index_murals([mural], dense=True, dense_config=FEW_SHOT, progress=progress)
+    (job,) = index([mural], dense=True, dense_config=FEW_SHOT, progress=progress)
     assert job.state == IndexJob.State.DONE and job.dense and job.percent == 100
     assert job.windows_total == job.windows_done == 75
     assert job.fingerprint["dense"]["window_sides"] == [128, 256]
@@ -61,7 +60,7 @@ def test_dense_windows_find_other_instances_of_a_motif_marked_once(few_detection
     for element in dense:
         assert element.category is None and element.score is None
         assert element.model_version == "dense:128,256" and len(element.embedding) == 1280
-    assert faiss_ids(few_detections) == set(Element.objects.values_list("pk", flat=True))
+    assert faiss_ids() == set(Element.objects.values_list("pk", flat=True))
     assert verify_index().ok
     assert not (Path(few_detections.JOBS_DIR) / f"mural-{mural.pk}-dense").exists()
     values = [p for _, p in percents]
@@ -79,8 +78,8 @@ def test_dense_windows_find_other_instances_of_a_motif_marked_once(few_detection
         0.0,
     )
     query = build_embedder("cpu").embed_images([crop])
-    index = VectorIndex.load(few_detections.VECTOR_INDEX_PATH)
-    _, ids = index.search(query, len(index))
+    vectors = VectorIndex.load(few_detections.VECTOR_INDEX_PATH)
+    _, ids = vectors.search(query, len(vectors))
     boxes = {e.pk: (e.x, e.y, e.w, e.h) for e in dense}
     ranked = [boxes[i] for i in ids[0] if i in boxes and iou(boxes[i], query_box) < 0.1]
     hits = [max(iou(box, other) for other in others) >= 0.25 for box in ranked]
@@ -89,10 +88,10 @@ def test_dense_windows_find_other_instances_of_a_motif_marked_once(few_detection
 
 
 def test_reindexing_with_dense_replaces_the_windows_atomically_and_faiss_follows(
-    few_detections, tmp_path, monkeypatch
+    index, faiss_ids, few_detections, tmp_path, monkeypatch
 ):
-    _, mural = synthetic_mural(tmp_path, seed=22)
-    index_murals([mural], dense=True, dense_config=COARSE)
+    _, mural = small_mural(tmp_path, seed=22)
+    index([mural], dense=True, dense_config=COARSE)
     first = set(Element.objects.filter(mural=mural, source="dense").values_list("pk", flat=True))
     assert 0 < len(first) <= 12
 
@@ -104,21 +103,21 @@ def test_reindexing_with_dense_replaces_the_windows_atomically_and_faiss_follows
         return real_bulk_create(rows, *args, **kwargs)
 
     monkeypatch.setattr(Element.objects, "bulk_create", fail_on_dense_rows)
-    (failed,) = index_murals([mural], dense=True, dense_config=COARSE)
+    (failed,) = index([mural], dense=True, dense_config=COARSE)
     assert failed.state == IndexJob.State.FAILED and failed.phase == IndexJob.Phase.DENSE
     kept = set(Element.objects.filter(mural=mural, source="dense").values_list("pk", flat=True))
     assert kept == first  # the old windows were not deleted without their replacement
     assert verify_index().ok
     monkeypatch.undo()
 
-    (resumed,) = index_murals([mural], dense=True, dense_config=COARSE)
+    (resumed,) = index([mural], dense=True, dense_config=COARSE)
     assert resumed.pk == failed.pk and resumed.state == IndexJob.State.DONE
     second = set(Element.objects.filter(mural=mural, source="dense").values_list("pk", flat=True))
     assert len(second) == len(first) and not second & first
-    assert faiss_ids(few_detections) == set(Element.objects.values_list("pk", flat=True))
+    assert faiss_ids() == set(Element.objects.values_list("pk", flat=True))
     assert verify_index().ok
 
-    (plain,) = index_murals([mural])  # an index without --dense leaves the windows alone
+    (plain,) = index([mural])  # an index without --dense leaves the windows alone
     assert plain.state == IndexJob.State.DONE and not plain.dense
     assert set(
         Element.objects.filter(mural=mural, source="dense").values_list("pk", flat=True)

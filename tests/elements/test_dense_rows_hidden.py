@@ -3,21 +3,18 @@ from __future__ import annotations
 
 import pytest
 
-from dunhuang_search.catalogue.ingest import ingest_mural
-from dunhuang_search.elements.models import Category, Element
+from dunhuang_search.elements.models import Element
+from tests.factories import add_element, ingested_mural
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def mural_with_dense_rows(image_file):
-    mural = ingest_mural(image_file("wall.jpg"), site="mogao", cave=220, wall="south",
-                         period="early-tang")
-    apsara = Category.objects.get(slug="apsara")
-    Element.objects.create(mural=mural, x=10, y=10, w=50, h=40, category=apsara,
-                           source="detector", score=0.8)
+    mural = ingested_mural(image_file("wall.jpg"))
+    add_element(mural, "apsara", x=10, y=10, w=50, h=40, score=0.8)
     for i in range(3):
-        Element.objects.create(mural=mural, x=i * 100, y=0, w=128, h=128, source="dense")
+        add_element(mural, None, x=i * 100, y=0, w=128, h=128, score=None, source="dense")
     return mural
 
 

@@ -5,46 +5,27 @@ Uses the committed demo YOLO detector and the real EfficientNet-Lite0 embedder.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-import pyvips
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
-from dunhuang_search.catalogue.ingest import ingest_mural
-from dunhuang_search.elements.indexing import IndexingError, index_murals
+from dunhuang_search.elements.indexing import IndexingError
 from dunhuang_search.elements.models import Category, Element, IndexJob
 from dunhuang_search.elements.vector_index import rebuild_index, verify_index
-from indexer.synthetic import plan_mural, render_mural
-from indexer.vectors import VectorIndex
 from tests.cli import run_manage
+from tests.factories import synthetic_mural
 
 pytestmark = pytest.mark.django_db
 
-DETECTOR_ENV: dict[str, str] = {}  # the demo detector's card sets the tiling
 
-
-def synthetic_mural(folder: Path, seed: int, size=(1280, 960), cave=220, wall="south"):
-    spec = plan_mural(*size, seed=seed)
-    path = folder / f"wall-{seed}.jpg"
-    pyvips.Image.new_from_array(render_mural(spec)).jpegsave(str(path), Q=92)
-    return ingest_mural(path, site="mogao", cave=cave, wall=wall, period="early-tang")
-
-
-def element_boxes(mural, source="detector"):
-    return sorted(
-        (e.x, e.y, e.w, e.h, e.category.slug, round(e.score, 4))
-        for e in Element.objects.filter(mural=mural, source=source)
-    )
-
-
-def faiss_ids(settings) -> set[int]:
-    index = VectorIndex.load(settings.VECTOR_INDEX_PATH)
-    return set(index.ids().tolist()) if index else set()
-
-
-def test_it_indexes_a_mural_into_elements_pgvector_and_faiss(detector_settings, tmp_path):
+def test_it_indexes_a_mural_into_elements_pgvector_and_faiss(
+    index, faiss_ids, detector_settings, tmp_path
+):
     mural = synthetic_mural(tmp_path, seed=21)
-    (job,) = index_murals([mural])
+    (job,) = index([mural])
     assert job.state == IndexJob.State.DONE and job.percent == 100
     # 1280 x 960 at the demo detector's scale 0.5 is 640 x 480: 3 x 2 windows of 320
     assert job.tiles_total == job.tiles_done == 6
@@ -56,16 +37,16 @@ def test_it_indexes_a_mural_into_elements_pgvector_and_faiss(detector_settings, 
         assert len(element.embedding) == 1280
         assert 0 <= element.x and element.x + element.w <= mural.width
         assert 0 <= element.y and element.y + element.h <= mural.height
-    assert faiss_ids(detector_settings) == {e.pk for e in elements}
+    assert faiss_ids() == {e.pk for e in elements}
     assert verify_index().ok
     assert not (Path(detector_settings.JOBS_DIR) / f"mural-{mural.pk}").exists()
 
 
 def test_reindexing_replaces_detector_elements_and_keeps_manual_and_reviewed_ones(
-    detector_settings, tmp_path
+    index, faiss_ids, tmp_path
 ):
     mural = synthetic_mural(tmp_path, seed=21)
-    index_murals([mural])
+    index([mural])
     first = list(Element.objects.filter(mural=mural).order_by("id"))
     accepted = first[0]
     accepted.review_state = Element.Review.ACCEPTED
@@ -81,7 +62,7 @@ def test_reindexing_replaces_detector_elements_and_keeps_manual_and_reviewed_one
         source="manual",
         notes="labelled by hand",
     )
-    index_murals([mural])
+    index([mural])
     after = Element.objects.filter(mural=mural)
     assert after.filter(pk=accepted.pk).exists() and after.filter(pk=manual.pk).exists()
     replaced = {e.pk for e in first[1:]}
@@ -89,7 +70,7 @@ def test_reindexing_replaces_detector_elements_and_keeps_manual_and_reviewed_one
     assert after.filter(source="detector").count() >= len(first) - 1
     manual.refresh_from_db()
     assert manual.embedding is not None  # manual labels are embedded so they can be searched
-    assert faiss_ids(detector_settings) == set(after.values_list("pk", flat=True))
+    assert faiss_ids() == set(after.values_list("pk", flat=True))
     assert verify_index().ok
 
 
@@ -98,13 +79,13 @@ def test_missing_or_corrupt_weights_are_refused_before_anything_is_written(
 ):
     mural = synthetic_mural(tmp_path, seed=21)
     detector_settings.DETECTOR_WEIGHTS = str(tmp_path / "nowhere.pt")
-    with pytest.raises(IndexingError, match="detector weights not found"):
-        index_murals([mural])
+    with pytest.raises(CommandError, match="detector weights not found"):
+        call_command("index", mural=[mural.pk])
     corrupt = tmp_path / "corrupt.pt"
     corrupt.write_bytes(b"\x80\x02 not a checkpoint" * 100)
     detector_settings.DETECTOR_WEIGHTS = str(corrupt)
-    with pytest.raises(IndexingError, match="not a readable ultralytics checkpoint"):
-        index_murals([mural])
+    with pytest.raises(CommandError, match="not a readable ultralytics checkpoint"):
+        call_command("index", mural=[mural.pk])
     assert not Element.objects.exists() and not IndexJob.objects.exists()
     assert not Path(detector_settings.VECTOR_INDEX_PATH).exists()
 
@@ -124,28 +105,28 @@ def test_the_index_command_exits_2_with_one_line_for_bad_weights(isolated_var, t
     assert len(lines) == 1 and "detector weights not found" in lines[0]
 
 
-def test_a_mural_whose_image_vanished_fails_and_the_others_go_on(detector_settings, tmp_path):
+def test_a_mural_whose_image_vanished_fails_and_the_others_go_on(index, tmp_path):
     lost = synthetic_mural(tmp_path, seed=21)
     kept = synthetic_mural(tmp_path, seed=22, wall="north")
     lost.pyramid_path.unlink()
-    jobs = index_murals([lost, kept])
+    jobs = index([lost, kept])
     assert [j.state for j in jobs] == [IndexJob.State.FAILED, IndexJob.State.DONE]
     assert "image pyramid missing" in jobs[0].error and "add_mural" in jobs[0].error
     assert not Element.objects.filter(mural=lost).exists()
     assert Element.objects.filter(mural=kept).exists()
 
 
-def test_an_embedder_switch_without_a_rebuild_is_refused(detector_settings, tmp_path):
+def test_an_embedder_switch_without_a_rebuild_is_refused(index, detector_settings, tmp_path):
     mural = synthetic_mural(tmp_path, seed=21)
-    index_murals([mural])
+    index([mural])
     detector_settings.EMBEDDER = "open_clip:ViT-B-32"
     with pytest.raises(IndexingError, match=r"rebuild_index --reembed"):
-        index_murals([mural])
+        index([mural])
 
 
-def test_verify_index_reports_drift_and_rebuild_index_repairs_it(detector_settings, tmp_path):
+def test_verify_index_reports_drift_and_rebuild_index_repairs_it(index, tmp_path):
     mural = synthetic_mural(tmp_path, seed=21)
-    index_murals([mural])
+    index([mural])
     gone = Element.objects.filter(mural=mural).first()
     Element.objects.filter(pk=gone.pk).delete()  # behind FAISS's back
     drift = verify_index()
@@ -158,11 +139,9 @@ def test_verify_index_reports_drift_and_rebuild_index_repairs_it(detector_settin
 @pytest.mark.django_db(transaction=True)
 def test_the_index_command_reports_json(detector_settings, isolated_var, tmp_path):
     mural = synthetic_mural(tmp_path, seed=21)
-    env = {**DETECTOR_ENV, "DETECTOR_WEIGHTS": detector_settings.DETECTOR_WEIGHTS}
+    env = {"DETECTOR_WEIGHTS": detector_settings.DETECTOR_WEIGHTS}
     result = run_manage("index", "--mural", str(mural.pk), "--json", var_dir=isolated_var, env=env)
     assert result.returncode == 0, result.stderr
-    import json
-
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["failed"] == 0 and report["jobs"][0]["state"] == "done"
     assert report["jobs"][0]["elements"] == Element.objects.filter(mural=mural).count()

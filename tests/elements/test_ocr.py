@@ -13,16 +13,16 @@ import numpy as np
 import pytest
 from django.test import Client
 
-from dunhuang_search.elements.indexing import index_murals
 from dunhuang_search.elements.inscriptions import (
     correct_inscription,
     read_mural_inscriptions,
     unread_inscriptions,
 )
-from dunhuang_search.elements.models import Category, Element
+from dunhuang_search.elements.models import Element
 from indexer.imagery import Pyramid
 from indexer.ocr import InscriptionReader, TextLine, crop_with_margin, reading_order
-from tests.elements.ocr_images import ingest_wall, text_panel, wall_with_panels
+from tests.elements.ocr_images import text_panel, wall_with_panels
+from tests.factories import add_element, ingested_mural, make_user
 
 COLUMNS = ["南无阿弥陀佛", "供养人题记"]  # read right column first
 ROW = "敦煌莫高窟"
@@ -97,7 +97,7 @@ def inscribed_mural(tmp_path):
     vertical = text_panel(COLUMNS)
     horizontal = text_panel([ROW], vertical=False)
     pixels = wall_with_panels(1600, 1000, [(1200, 150, vertical), (200, 700, horizontal)])
-    mural = ingest_wall(tmp_path, pixels)
+    mural = ingested_mural(tmp_path / "inscribed.png", pixels)
     return (
         mural,
         (1200, 150, vertical.shape[1], vertical.shape[0]),
@@ -107,8 +107,8 @@ def inscribed_mural(tmp_path):
 
 def make_element(mural, box, slug, **fields) -> Element:
     x, y, w, h = box
-    category = Category.objects.get(slug=slug)
-    return Element.objects.create(mural=mural, x=x, y=y, w=w, h=h, category=category, **fields)
+    fields = {"score": None, "source": "manual", **fields}
+    return add_element(mural, slug, x=x, y=y, w=w, h=h, **fields)
 
 
 @pytest.mark.django_db
@@ -119,14 +119,12 @@ def test_a_box_is_read_from_the_pyramid_without_the_whole_mural(tmp_path, reader
 
 
 @pytest.mark.django_db
-def test_indexing_stores_ocr_text_for_inscription_elements_only(
-    detector_settings, tmp_path
-):
+def test_indexing_stores_ocr_text_for_inscription_elements_only(index, tmp_path):
     mural, inscription_box, row_box = inscribed_mural(tmp_path)
     inscription = make_element(mural, inscription_box, "inscription", source="manual")
     donor = make_element(mural, row_box, "donor", source="manual")  # text, but not an inscription
     reports = []
-    index_murals([mural], progress=lambda m: lambda *args: reports.append(args))
+    index([mural], progress=lambda m: lambda *args: reports.append(args))
 
     inscription.refresh_from_db()
     donor.refresh_from_db()
@@ -143,16 +141,14 @@ def test_indexing_stores_ocr_text_for_inscription_elements_only(
 
 
 @pytest.mark.django_db
-def test_a_reviewers_correction_sticks_across_re_ocr_and_re_indexing(
-    detector_settings, tmp_path, django_user_model
-):
+def test_a_reviewers_correction_sticks_across_re_ocr_and_re_indexing(index, tmp_path):
     mural, inscription_box, _ = inscribed_mural(tmp_path)
     detected = make_element(mural, inscription_box, "inscription", source="detector", score=0.7)
     assert read_mural_inscriptions(mural) == 1
     detected.refresh_from_db()
     assert detected.ocr_text == "\n".join(COLUMNS)
 
-    reviewer = django_user_model.objects.create_user("reviewer", is_staff=True)
+    reviewer = make_user("reviewer", staff=True)
     corrected = correct_inscription(detected.pk, " 南無阿彌陀佛\r\n供養人題記 ", reviewer)
     assert corrected.ocr_text == "南無阿彌陀佛\n供養人題記"
     assert corrected.ocr_confidence is None
@@ -160,16 +156,16 @@ def test_a_reviewers_correction_sticks_across_re_ocr_and_re_indexing(
     assert corrected.review_state == Element.Review.ACCEPTED  # so re-indexing keeps the row
 
     assert read_mural_inscriptions(mural) == 0  # re-OCR passes it by
-    index_murals([mural])  # re-indexing replaces unreviewed detector rows only
+    index([mural])  # re-indexing replaces unreviewed detector rows only
     detected.refresh_from_db()
     assert detected.ocr_text == "南無阿彌陀佛\n供養人題記" and detected.ocr_confidence is None
 
 
 @pytest.mark.django_db
-def test_a_correction_made_while_ocr_runs_is_not_overwritten(tmp_path, django_user_model):
+def test_a_correction_made_while_ocr_runs_is_not_overwritten(tmp_path):
     mural, inscription_box, _ = inscribed_mural(tmp_path)
     element = make_element(mural, inscription_box, "inscription", source="manual")
-    reviewer = django_user_model.objects.create_user("reviewer", is_staff=True)
+    reviewer = make_user("reviewer", staff=True)
 
     class CorrectedMeanwhile(InscriptionReader):
         def read_box(self, pyramid, x, y, w, h):
@@ -183,12 +179,10 @@ def test_a_correction_made_while_ocr_runs_is_not_overwritten(tmp_path, django_us
 
 
 @pytest.mark.django_db
-def test_a_rejected_element_stays_rejected_when_its_text_is_corrected(
-    tmp_path, django_user_model
-):
+def test_a_rejected_element_stays_rejected_when_its_text_is_corrected(tmp_path):
     mural, inscription_box, _ = inscribed_mural(tmp_path)
     element = make_element(mural, inscription_box, "inscription", review_state="rejected")
-    reviewer = django_user_model.objects.create_user("reviewer", is_staff=True)
+    reviewer = make_user("reviewer", staff=True)
     assert correct_inscription(element.pk, "", reviewer).review_state == "rejected"
 
 
@@ -196,7 +190,7 @@ def test_a_rejected_element_stays_rejected_when_its_text_is_corrected(
 
 
 @pytest.mark.django_db
-def test_staff_correct_text_over_json_and_others_are_refused(tmp_path, django_user_model):
+def test_staff_correct_text_over_json_and_others_are_refused(tmp_path, staff_client):
     mural, inscription_box, _ = inscribed_mural(tmp_path)
     element = make_element(
         mural, inscription_box, "inscription", ocr_text="南无", ocr_confidence=0.6
@@ -207,11 +201,10 @@ def test_staff_correct_text_over_json_and_others_are_refused(tmp_path, django_us
     anonymous = Client().post(url, body, content_type="application/json")
     assert anonymous.status_code == 403 and "staff" in anonymous.json()["error"]
     visitor = Client()
-    visitor.force_login(django_user_model.objects.create_user("visitor"))
+    visitor.force_login(make_user("visitor"))
     assert visitor.post(url, body, content_type="application/json").status_code == 403
 
-    staff = Client()
-    staff.force_login(django_user_model.objects.create_user("curator", is_staff=True))
+    staff = staff_client
     answer = staff.post(url, body, content_type="application/json")
     assert answer.status_code == 200, answer.content
     assert answer.json()["ocr_text"] == "南无阿弥陀佛" and answer.json()["ocr_source"] == "reviewer"

@@ -11,24 +11,19 @@ import time
 
 import pytest
 
-from dunhuang_search.elements.indexing import index_murals
 from dunhuang_search.elements.models import Element, IndexJob
 from dunhuang_search.elements.vector_index import verify_index
 from tests.cli import ROOT, manage_env, run_manage
-from tests.elements.test_indexing import DETECTOR_ENV, element_boxes, synthetic_mural
+from tests.factories import synthetic_mural
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_killed_run_resumes_with_no_duplicate_and_no_lost_element(
-    demo_detector_weights, isolated_var, tmp_path
+    demo_detector_weights, element_boxes, isolated_var, tmp_path
 ):
     mural = synthetic_mural(tmp_path, seed=31, size=(2600, 1900))
-    env = {
-        **manage_env(isolated_var),
-        **DETECTOR_ENV,
-        "DETECTOR_WEIGHTS": str(demo_detector_weights),
-    }
+    env = {**manage_env(isolated_var), "DETECTOR_WEIGHTS": str(demo_detector_weights)}
     command = [sys.executable, str(ROOT / "manage.py"), "index", "--mural", str(mural.pk)]
     checkpoint = isolated_var / "jobs" / f"mural-{mural.pk}" / "tiles.jsonl"
 
@@ -62,11 +57,11 @@ def test_a_killed_run_resumes_with_no_duplicate_and_no_lost_element(
     assert verify_index().ok
 
 
-def test_the_local_and_ray_engines_give_identical_elements(detector_settings, tmp_path):
+def test_the_local_and_ray_engines_give_identical_elements(index, element_boxes, tmp_path):
     mural = synthetic_mural(tmp_path, seed=21)
-    (local,) = index_murals([mural], engine="local")
+    (local,) = index([mural], engine="local")
     by_local = element_boxes(mural)
-    (ray,) = index_murals([mural], engine="ray")
+    (ray,) = index([mural], engine="ray")
     assert (local.state, ray.state) == (IndexJob.State.DONE, IndexJob.State.DONE), ray.error
     assert ray.engine == "ray"
     assert element_boxes(mural) == by_local and len(by_local) > 0

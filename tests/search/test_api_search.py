@@ -8,12 +8,10 @@ import numpy as np
 import pytest
 import pyvips
 
-from dunhuang_search.catalogue.ingest import ingest_mural
 from dunhuang_search.elements.models import Category, Element
 from dunhuang_search.elements.vector_index import rebuild_index
 from dunhuang_search.search.engine import active_embedder, embed_box
-
-from .factories import add_elements, build_index, make_mural, unit
+from tests.factories import add_elements, build_index, ingested_mural, make_mural, unit
 
 pytestmark = pytest.mark.django_db
 
@@ -144,10 +142,10 @@ def test_the_openapi_schema_documents_search(client):
 @pytest.fixture
 def embedded_murals(image_file):
     """Two real murals whose element vectors come from the active embedder (EfficientNet)."""
-    a = ingest_mural(image_file("a.png", seed=1), site="mogao", cave=220, wall="south",
-                     period="high-tang")  # fmt: skip
-    b = ingest_mural(image_file("b.png", seed=2), site="yulin", cave=25, wall="north",
-                     period="late-tang")  # fmt: skip
+    a = ingested_mural(image_file("a.png", seed=1), period="high-tang")
+    b = ingested_mural(
+        image_file("b.png", seed=2), site="yulin", cave=25, wall="north", period="late-tang"
+    )
     apsara = Category.objects.get(slug="apsara")
     boxes = [(40, 40, 120, 100), (300, 200, 90, 150), (480, 300, 100, 120)]
     for mural in (a, b):

@@ -9,8 +9,7 @@ from dunhuang_search.elements.models import Element
 from dunhuang_search.elements.vector_index import rebuild_index
 from dunhuang_search.search.engine import active_embedder, run_search
 from dunhuang_search.search.query import parse_request
-
-from .factories import make_mural
+from tests.factories import make_mural
 
 pytestmark = pytest.mark.django_db
 

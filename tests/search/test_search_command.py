@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from tests.cli import run_manage
-
-from .factories import add_elements, build_index, make_mural, unit
+from tests.factories import add_elements, build_index, make_mural, unit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

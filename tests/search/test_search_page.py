@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .factories import add_elements, build_index, make_mural, unit
+from tests.factories import add_elements, build_index, make_mural, unit
 
 pytestmark = pytest.mark.django_db
 

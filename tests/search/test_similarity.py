@@ -8,8 +8,7 @@ import pytest
 from dunhuang_search.elements.models import Element
 from dunhuang_search.search.engine import run_search
 from dunhuang_search.search.query import parse_request
-
-from .factories import add_elements, build_index, make_mural, unit
+from tests.factories import add_elements, build_index, make_mural, unit
 
 pytestmark = pytest.mark.django_db
 DIM = 32

@@ -7,8 +7,7 @@ import pytest
 from dunhuang_search.search.engine import run_search
 from dunhuang_search.search.query import parse_request
 from dunhuang_search.search.text import parse_text
-
-from .factories import add_elements, make_mural
+from tests.factories import add_elements, make_mural
 
 pytestmark = pytest.mark.django_db
 

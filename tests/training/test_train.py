@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from dunhuang_search.catalogue.ingest import ingest_mural
-from dunhuang_search.elements.indexing import build_detector, default_index_config
 from dunhuang_search.elements.models import Category, Element
 from dunhuang_search.training.labels import class_names, labelled_murals
+from dunhuang_search.training.management.commands.index import resolve_detector
 from dunhuang_search.training.models import DetectorModel
 from dunhuang_search.training.registry import active_detector, register
 from indexer.detection import Detector
@@ -44,8 +44,8 @@ def test_one_short_epoch_gives_a_loadable_detector_with_the_categories(settings,
     assert [detector.names[i] for i in sorted(detector.names)] == list(CATEGORIES)
     # the indexer now uses it, at its training geometry
     assert active_detector().weights == row.weights
-    assert build_detector(device="cpu").weights == detector.weights
-    assert default_index_config().tile_size == 320
+    indexer_detector, config = resolve_detector(device="cpu")
+    assert indexer_detector.weights == detector.weights and config.tile_size == 320
     # training leaves no data set or run folder behind
     assert not any(settings.DATASETS_DIR.glob("train-*"))
 
@@ -56,7 +56,7 @@ def test_a_second_model_made_active_replaces_the_first(settings, demo_detector_w
     first.refresh_from_db()
     assert not first.is_active and second.is_active
     assert DetectorModel.active() == second
-    config = default_index_config()
+    _, config = resolve_detector(device="cpu")
     assert (config.tile_size, config.scale) == (640, 0.5)
 
 

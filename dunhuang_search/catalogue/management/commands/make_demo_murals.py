@@ -6,7 +6,6 @@ Writes procedural murals with exact Pascal VOC labels and metadata.json; bad inp
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections import Counter
 from functools import partial
@@ -15,6 +14,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from dunhuang_search.commands import parse_size
 from indexer.synthetic import CATEGORIES, make_demo_murals, read_voc
 from indexer.synthetic.write import JPEG_MAX_SIDE
 
@@ -29,25 +29,6 @@ def _one_line_error(parser: CommandParser, message: str) -> None:
         sys.stderr.write(f"CommandError: {message}\n")
         sys.exit(2)
     raise CommandError(f"Error: {message}", returncode=2)
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text or "")
-    if not match:
-        raise CommandError(
-            f"--size must look like 4096x3072 (WIDTHxHEIGHT), not {text!r}", returncode=2
-        )
-    width, height = int(match[1]), int(match[2])
-    if min(width, height) < MIN_SIDE:
-        raise CommandError(
-            f"--size {width}x{height} is too small: each side needs at least {MIN_SIDE} px",
-            returncode=2,
-        )
-    if max(width, height) > MAX_SIDE:
-        raise CommandError(
-            f"--size {width}x{height} is too large: at most {MAX_SIDE} px a side", returncode=2
-        )
-    return width, height
 
 
 class Command(BaseCommand):
@@ -78,7 +59,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object last")
 
     def handle(self, *args, **options) -> None:
-        width, height = parse_size(options["size"])
+        width, height = parse_size(options["size"], min_side=MIN_SIDE, max_side=MAX_SIDE)
         count, seed, scale = options["count"], options["seed"], options["scale"]
         if count < 1 or count > MAX_COUNT:
             raise CommandError(

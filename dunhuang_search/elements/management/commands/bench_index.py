@@ -6,22 +6,13 @@ Times our indexer against SAHI on a synthetic mural with known ground truth; bad
 from __future__ import annotations
 
 import json
-import re
 
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from dunhuang_search.commands import DatabaseCommand
+from dunhuang_search.commands import DatabaseCommand, parse_size
+from dunhuang_search.inference import detector_batch_size
 from indexer.benchmark import BenchmarkError, BenchOptions, run_benchmark
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """"8192" -> (8192, 8192); "40000x25000" -> (40000, 25000)."""
-    match = re.fullmatch(r"\s*(\d+)\s*(?:[xX]\s*(\d+)\s*)?", text)
-    if not match:
-        raise CommandError(f"--size must be N or WxH, not {text!r}", returncode=2)
-    width = int(match.group(1))
-    return width, int(match.group(2) or width)
 
 
 class Command(DatabaseCommand):
@@ -65,8 +56,6 @@ class Command(DatabaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        from dunhuang_search.elements.indexing import detector_batch_size
-
         common = {
             "weights": options["weights"] or str(settings.DETECTOR_WEIGHTS),
             "runtime": options["runtime"] or settings.DETECTOR_RUNTIME,
@@ -88,7 +77,7 @@ class Command(DatabaseCommand):
                 raise CommandError("--gigapixel and --size do not go together", returncode=2)
             bench = BenchOptions.gigapixel(**common)
         else:
-            width, height = parse_size(options["size"] or "8192")
+            width, height = parse_size(options["size"] or "8192", square=True)
             bench = BenchOptions(
                 width=width,
                 height=height,

@@ -10,8 +10,8 @@ from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from dunhuang_search.commands import DatabaseCommand
-from dunhuang_search.elements.indexing import IndexingError, build_embedder
 from dunhuang_search.elements.vector_index import rebuild_index, reembed_all
+from dunhuang_search.inference import ModelLoadError, build_embedder
 from indexer.vectors import IndexMismatch
 
 
@@ -28,7 +28,7 @@ class Command(DatabaseCommand):
     def handle(self, *args, **options) -> None:
         try:
             embedder = build_embedder()
-        except IndexingError as exc:
+        except ModelLoadError as exc:
             raise CommandError(str(exc), returncode=2) from exc
         if options["reembed"]:
             with tqdm(desc="re-embedding", unit="crop", disable=None) as bar:

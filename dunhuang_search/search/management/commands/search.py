@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from dunhuang_search.commands import DatabaseCommand
 from dunhuang_search.search.engine import run_search
 from dunhuang_search.search.query import SearchInputError, parse_request
-from dunhuang_search.search.results import contract_dict
+from dunhuang_search.search.serializers import contract_results
 
 KIND_OPTIONS = ("example", "element", "image", "text", "category")
 
@@ -79,7 +79,7 @@ class Command(DatabaseCommand):
             outcome = run_search(request)
         except SearchInputError as exc:
             raise CommandError(str(exc), returncode=2) from exc
-        results = [contract_dict(element, score) for element, score in outcome.results]
+        results = contract_results(outcome.results)
         if options["json"]:
             self.stdout.write(
                 json.dumps({"query": outcome.query_dict(), "results": results}, ensure_ascii=False)

@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError
 from tqdm import tqdm
 
-from dunhuang_search.commands import DatabaseCommand
+from dunhuang_search.commands import DatabaseCommand, parse_size
 from dunhuang_search.training.labels import class_names, labelled_murals
 from dunhuang_search.training.models import DetectorModel
 from dunhuang_search.training.registry import default_name, register, write_weights_card
@@ -33,16 +33,6 @@ def command_line() -> str:
 
     args = sys.argv[1:] if Path(sys.argv[0]).name == "manage.py" else ["train_detector"]
     return "python manage.py " + " ".join(shlex.quote(a) for a in args)
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    try:
-        width, height = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise CommandError(f"size must be WIDTHxHEIGHT, not {text!r}", returncode=2) from None
-    if width < 32 or height < 32:
-        raise CommandError(f"size must be at least 32x32, not {text!r}", returncode=2)
-    return width, height
 
 
 def add_dataset_arguments(parser) -> None:
@@ -71,7 +61,7 @@ def synthetic_from_options(options: dict, names: list[str], progress=None) -> li
     under DATASETS_DIR."""
     from indexer.training.datasets import synthetic_murals
 
-    width, height = parse_size(options["synthetic_size"])
+    width, height = parse_size(options["synthetic_size"], "--synthetic-size", min_side=32)
     return synthetic_murals(
         Path(settings.DATASETS_DIR) / "synthetic-murals",
         options["synthetic"],

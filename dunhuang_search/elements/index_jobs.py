@@ -1,32 +1,79 @@
-"""Index jobs from the mural viewer: a status partial that htmx polls while a job runs, and a
-staff button that queues a job and runs `manage.py index --mural ID` in a detached process.
+"""Index jobs: the row a run adopts or creates, the worker that runs it, and the detached
+`manage.py index --mural ID` process the web starts.
 
-The command's run adopts the queued row (elements.indexing._job_for), so one job is shown.
+A job records its worker (`host:pid`); a job whose worker died is failed by the next look at it,
+so no job stays "running" forever.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
 
-from dunhuang_search.elements.models import IndexJob
+from dunhuang_search.catalogue.models import Mural
 
-from .models import Mural
+from .models import IndexJob
 
-FINISHED_EVENT = "mural:indexfinished"  # fired (HX-Trigger) when a polled job has ended
 ACTIVE_STATES = (IndexJob.State.QUEUED, IndexJob.State.RUNNING)
+
+
+class AlreadyIndexing(Exception):
+    """A job of the mural is queued or running (`job`), so another is not started."""
+
+    def __init__(self, job: IndexJob):
+        super().__init__(
+            f"mural {job.mural_id} is already being indexed (job {job.pk} is {job.state})"
+        )
+        self.job = job
+
+
+def this_worker() -> str:
+    """host:pid of this process, recorded on the jobs it runs (the web checks it is alive)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def adopt_job(mural: Mural, fingerprint: dict, **fields) -> IndexJob:
+    """The unfinished job of the same configuration to resume, else the job queued for the
+    mural (by the web's "Index" button), else a new one; marked running by this worker.
+
+    Other queued jobs of the mural are requests this run fulfils: they are deleted, so no
+    orphan stays queued.
+    """
+    with transaction.atomic():
+        Mural.objects.select_for_update().get(pk=mural.pk)
+        job = (
+            IndexJob.objects.filter(mural=mural, fingerprint=fingerprint)
+            .exclude(state=IndexJob.State.DONE)
+            .order_by("-created_at")
+            .first()
+        )
+        queued = IndexJob.objects.filter(mural=mural, state=IndexJob.State.QUEUED)
+        if job is None:
+            job = queued.order_by("-created_at").first() or IndexJob(mural=mural)
+        queued.exclude(pk=job.pk).delete()
+        job.fingerprint = fingerprint
+        for name, value in fields.items():
+            setattr(job, name, value)
+        job.state, job.error, job.started_at = IndexJob.State.RUNNING, "", timezone.now()
+        job.worker = this_worker()
+        job.save()
+    return job
+
+
+def fail_queued(murals: Iterable[Mural], error: str) -> None:
+    """A run refused before any work marks the jobs queued for it failed, with the reason."""
+    IndexJob.objects.filter(mural__in=list(murals), state=IndexJob.State.QUEUED).update(
+        state=IndexJob.State.FAILED, error=error, finished_at=timezone.now()
+    )
 
 
 def latest_job(mural: Mural) -> IndexJob | None:
@@ -75,6 +122,14 @@ def settle_orphan(job: IndexJob) -> IndexJob:
     return job
 
 
+def active_job(mural: Mural) -> IndexJob | None:
+    """A job of the mural that is queued or running with a live worker (orphans are settled)."""
+    for job in mural.index_jobs.filter(state__in=ACTIVE_STATES):
+        if settle_orphan(job).state in ACTIVE_STATES:
+            return job
+    return None
+
+
 def spawn_index(mural_id: int, job_id: int, dense: bool) -> subprocess.Popen:
     """Start `manage.py index --mural ID` in its own session (it outlives this request), its
     output going to a log under JOBS_DIR/logs; a thread reaps it when it exits."""
@@ -93,50 +148,16 @@ def spawn_index(mural_id: int, job_id: int, dense: bool) -> subprocess.Popen:
     return process
 
 
-def render_status(request: HttpRequest, mural: Mural, job: IndexJob | None) -> HttpResponse:
-    log = job_log_path(mural.pk, job.pk) if job else None
-    context = {"mural": mural, "job": job, "log_path": log if log and log.exists() else None}
-    return render(request, "catalogue/_index_status.html", context)
+def start_job(mural: Mural, dense: bool) -> IndexJob:
+    """Queue a job for the mural and spawn its command; AlreadyIndexing while one is active.
 
-
-@require_GET
-def index_status(request: HttpRequest, pk: int) -> HttpResponse:
-    """The mural's latest job; the partial polls itself every 2 s only while the job is active.
-
-    A poll that finds the job ended fires FINISHED_EVENT, on which the viewer reloads boxes.
+    The command records the same host:pid when it adopts the job; a spawn that fails marks the
+    job failed with the reason.
     """
-    mural = get_object_or_404(Mural, pk=pk)
-    job = latest_job(mural)
-    if job is not None:
-        job = settle_orphan(job)
-    response = render_status(request, mural, job)
-    if request.htmx and job is not None and job.state not in ACTIVE_STATES:
-        detail = {"mural": mural.pk, "job": job.pk, "state": job.state}
-        response["HX-Trigger"] = json.dumps({FINISHED_EVENT: detail})
-    return response
-
-
-@require_POST
-def index_mural(request: HttpRequest, pk: int) -> HttpResponse:
-    """Staff only: queue a job and start the index command; 409 while one is active."""
-    if not request.user.is_staff:
-        return JsonResponse({"error": "only staff can index murals"}, status=403)
-    mural = Mural.objects.filter(pk=pk).first()
-    if mural is None:
-        return JsonResponse({"error": f"no mural with id {pk}"}, status=404)
-    dense = request.POST.get("dense", "") in ("1", "on", "true")
     with transaction.atomic():
         Mural.objects.select_for_update().get(pk=mural.pk)
-        for active in mural.index_jobs.filter(state__in=ACTIVE_STATES):
-            if settle_orphan(active).state in ACTIVE_STATES:
-                return JsonResponse(
-                    {
-                        "error": f"mural {mural.pk} is already being indexed "
-                        f"(job {active.pk} is {active.state})",
-                        "job": active.pk,
-                    },
-                    status=409,
-                )
+        if (active := active_job(mural)) is not None:
+            raise AlreadyIndexing(active)
         job = IndexJob.objects.create(mural=mural, state=IndexJob.State.QUEUED, dense=dense)
     try:
         process = spawn_index(mural.pk, job.pk, dense)
@@ -146,10 +167,8 @@ def index_mural(request: HttpRequest, pk: int) -> HttpResponse:
             error=f"could not start the indexing process: {exc}",
             finished_at=timezone.now(),
         )
-    else:  # the command records the same host:pid when it adopts the job
+    else:
         IndexJob.objects.filter(pk=job.pk, worker="").update(
             worker=f"{socket.gethostname()}:{process.pid}"
         )
-    if not request.htmx:
-        return redirect("catalogue:mural", pk=mural.pk)
-    return render_status(request, mural, latest_job(mural))
+    return job

@@ -10,11 +10,11 @@ import jsonschema
 import numpy as np
 import pytest
 import pyvips
-from django.test import override_settings
 
-from dunhuang_search.catalogue.ingest import ingest_mural
 from dunhuang_search.catalogue.models import Mural
-from dunhuang_search.elements.models import Category, Element
+from dunhuang_search.elements.models import Element
+from tests import factories
+from tests.factories import committed_mural
 
 pytestmark = pytest.mark.django_db
 
@@ -150,28 +150,12 @@ MANIFEST_SCHEMA = {
 @pytest.fixture(scope="module")
 def stored_mural(django_db_setup, django_db_blocker, tmp_path_factory):
     """The module's mural, committed once; its pyramid lives in a module tmp folder."""
-    root = tmp_path_factory.mktemp("iiif-manifest")
-    source = root / "mural.png"
-    rng = np.random.default_rng(9302)
-    array = rng.integers(0, 255, (HEIGHT, WIDTH, 3), dtype=np.uint8)
-    pyvips.Image.new_from_array(array).write_to_file(str(source))
-    pyramids = root / "pyramids"
-    with django_db_blocker.unblock(), override_settings(PYRAMID_DIR=pyramids):
-        mural = ingest_mural(
-            source, site="mogao", cave=9302, wall="north", period="early-tang", dpi=300
-        )
-    yield mural, pyramids
-    with django_db_blocker.unblock():
-        cave = mural.cave
-        mural.delete()
-        cave.delete()
-
-
-@pytest.fixture
-def mural(stored_mural, isolated_var, settings) -> Mural:
-    mural, pyramids = stored_mural
-    settings.PYRAMID_DIR = pyramids
-    return mural
+    folder = tmp_path_factory.mktemp("iiif-manifest")
+    pixels = np.random.default_rng(9302).integers(0, 255, (HEIGHT, WIDTH, 3), dtype=np.uint8)
+    with committed_mural(
+        django_db_blocker, folder, pixels, cave=9302, wall="north", dpi=300
+    ) as made:
+        yield made
 
 
 def get_manifest(client, mural: Mural) -> dict:
@@ -189,8 +173,9 @@ def element_annotations(manifest: dict) -> list[dict]:
 
 
 def add_element(mural: Mural, slug: str | None, x: int, y: int, w: int, h: int, **fields):
-    category = Category.objects.get(slug=slug) if slug else None
-    return Element.objects.create(mural=mural, category=category, x=x, y=y, w=w, h=h, **fields)
+    return factories.add_element(
+        mural, slug, x=x, y=y, w=w, h=h, **{"score": None, "source": "manual", **fields}
+    )
 
 
 def test_it_serves_a_manifest_that_matches_the_presentation_schema(client, mural):
@@ -304,11 +289,7 @@ def test_it_leaves_out_elements_rejected_in_review(client, mural):
 
 
 def test_it_keeps_annotations_of_other_murals_out(client, mural):
-    other = Mural.objects.create(
-        cave=mural.cave, wall="east", period=mural.period, width=50, height=50,
-        checksum="f" * 64, source_path="/elsewhere.png", source_format="png", source_bytes=1,
-        pyramid="ff/other.tif",
-    )
+    other = factories.make_mural(cave=9302, wall="east", width=50, height=50)
     add_element(other, "donor", 1, 1, 5, 5)
     assert element_annotations(get_manifest(client, mural)) == []
 

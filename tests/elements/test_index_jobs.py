@@ -3,7 +3,6 @@ ends, the staff-only button queues a job and spawns `manage.py index`, and no jo
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import socket
@@ -14,47 +13,27 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
-from dunhuang_search.catalogue import index_views
-from dunhuang_search.catalogue.models import Cave, Mural, Period, Site
-from dunhuang_search.elements.indexing import IndexingError, _job_for, index_murals
+from dunhuang_search.catalogue.models import Mural
+from dunhuang_search.elements import index_jobs
+from dunhuang_search.elements.index_jobs import adopt_job
 from dunhuang_search.elements.models import Element, IndexJob
 from dunhuang_search.elements.vector_index import verify_index
 from indexer.dense import plan_windows
 from tests.cli import ROOT, manage_env
-from tests.elements.test_dense_indexing import synthetic_mural
-from tests.elements.test_indexing import DETECTOR_ENV
+from tests.factories import make_mural, make_user, synthetic_mural
 
 pytestmark = pytest.mark.django_db
-_checksums = itertools.count(1)
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
 def mural() -> Mural:
-    cave, _ = Cave.objects.get_or_create(site=Site.objects.get(slug="mogao"), number=220)
-    n = next(_checksums)
-    return Mural.objects.create(
-        cave=cave,
-        wall="south",
-        period=Period.objects.get(slug="early-tang"),
-        width=6000,
-        height=4000,
-        checksum=f"{n:064x}",
-        source_path=f"/nowhere/{n}.tif",
-        source_format="tiff",
-        source_bytes=1234,
-        pyramid=f"00/{n}.tif",
-    )
-
-
-@pytest.fixture
-def staff_client(django_user_model) -> Client:
-    client = Client()
-    client.force_login(django_user_model.objects.create_user("curator", is_staff=True))
-    return client
+    return make_mural(width=6000, height=4000)
 
 
 class FakePopen:
@@ -72,10 +51,10 @@ class FakePopen:
 
 @pytest.fixture
 def fake_popen(monkeypatch) -> list[tuple[list[str], dict]]:
-    """Popen as index_views sees it (only there) records the argv instead of starting it."""
+    """Popen as index_jobs sees it (only there) records the argv instead of starting it."""
     FakePopen.started = []
     fake = SimpleNamespace(Popen=FakePopen, DEVNULL=subprocess.DEVNULL, STDOUT=subprocess.STDOUT)
-    monkeypatch.setattr(index_views, "subprocess", fake)
+    monkeypatch.setattr(index_jobs, "subprocess", fake)
     return FakePopen.started
 
 
@@ -146,19 +125,19 @@ def test_a_job_whose_process_died_is_failed_so_polling_stops(client, mural):
     assert "mural:indexfinished" in response["HX-Trigger"]
 
 
-def test_only_staff_can_start_indexing(client, mural, django_user_model, fake_popen):
+def test_only_staff_can_start_indexing(client, mural, fake_popen):
     url = reverse("catalogue:index_mural", args=[mural.pk])
     response = client.post(url)
     assert response.status_code == 403 and "error" in response.json()
-    client.force_login(django_user_model.objects.create_user("visitor"))
+    client.force_login(make_user("visitor"))
     assert client.post(url).status_code == 403
     assert client.get(url).status_code == 405
     assert not IndexJob.objects.exists() and fake_popen == []
 
 
-def test_the_index_button_is_csrf_protected(mural, django_user_model, fake_popen):
+def test_the_index_button_is_csrf_protected(mural, fake_popen):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(django_user_model.objects.create_user("curator", is_staff=True))
+    client.force_login(make_user("curator", staff=True))
     response = client.post(reverse("catalogue:index_mural", args=[mural.pk]), **HTMX)
     assert response.status_code == 403
     assert not IndexJob.objects.exists() and fake_popen == []
@@ -218,7 +197,7 @@ def test_a_start_after_a_dead_run_is_allowed(staff_client, mural, fake_popen):
 
 def test_the_command_adopts_the_job_the_web_queued(mural):
     queued = IndexJob.objects.create(mural=mural, state="queued")
-    job = _job_for(mural, {"detector": "a"}, engine="local")
+    job = adopt_job(mural, {"detector": "a"}, engine="local")
     assert job.pk == queued.pk and job.state == "running" and job.fingerprint == {"detector": "a"}
     assert job.worker == this_process()
 
@@ -226,7 +205,7 @@ def test_the_command_adopts_the_job_the_web_queued(mural):
 def test_a_resumed_run_takes_the_place_of_the_queued_request(mural):
     unfinished = IndexJob.objects.create(mural=mural, state="failed", fingerprint={"d": "a"})
     IndexJob.objects.create(mural=mural, state="queued")
-    job = _job_for(mural, {"d": "a"})
+    job = adopt_job(mural, {"d": "a"})
     assert job.pk == unfinished.pk and job.state == "running"
     assert not IndexJob.objects.filter(state="queued").exists()  # no orphan left queued
 
@@ -234,8 +213,9 @@ def test_a_resumed_run_takes_the_place_of_the_queued_request(mural):
 def test_a_refused_run_fails_the_queued_job_with_the_reason(mural, settings, tmp_path):
     IndexJob.objects.create(mural=mural, state="queued")
     settings.DETECTOR_WEIGHTS = str(tmp_path / "missing.pt")
-    with pytest.raises(IndexingError):
-        index_murals([mural])
+    with pytest.raises(CommandError) as refused:
+        call_command("index", mural=[mural.pk])
+    assert refused.value.returncode == 2
     job = IndexJob.objects.get(mural=mural)
     assert job.state == "failed" and "detector weights not found" in job.error
 
@@ -245,9 +225,9 @@ def test_a_refused_run_fails_the_queued_job_with_the_reason(mural, settings, tmp
 def test_the_button_really_indexes_the_mural_with_dense_windows_while_the_partial_follows(
     staff_client, isolated_var, tmp_path, demo_detector_weights, monkeypatch
 ):
-    _, mural = synthetic_mural(tmp_path, seed=22)
+    mural = synthetic_mural(tmp_path, seed=22, size=(640, 480), suffix=".png")
     weights = {"DETECTOR_WEIGHTS": str(demo_detector_weights)}
-    for name, value in {**manage_env(isolated_var), **DETECTOR_ENV, **weights}.items():
+    for name, value in {**manage_env(isolated_var), **weights}.items():
         monkeypatch.setenv(name, value)
     url = reverse("catalogue:index_mural", args=[mural.pk])
     response = staff_client.post(url, {"dense": "1"}, **HTMX)
@@ -261,7 +241,7 @@ def test_the_button_really_indexes_the_mural_with_dense_windows_while_the_partia
             break
         assert 'hx-trigger="every 2s"' in response.content.decode()
         time.sleep(0.5)
-    log = index_views.job_log_path(mural.pk, job.pk).read_text()
+    log = index_jobs.job_log_path(mural.pk, job.pk).read_text()
     assert job.state == "done", f"{job.error}\n{log}"
     assert IndexJob.objects.filter(mural=mural).count() == 1  # the queued row was adopted
     assert "running" in seen and "hx-trigger" not in response.content.decode()

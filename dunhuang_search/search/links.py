@@ -1,5 +1,4 @@
-"""Search results as JSON (the CLI contract, the API) and as links: IIIF crops, the viewer,
-and "more like this"."""
+"""Links of a search result: its IIIF crop, the viewer zoomed to it, and "more like this"."""
 
 from __future__ import annotations
 
@@ -55,38 +54,5 @@ def more_like_this_query(element: Element, filters: dict[str, str] | None = None
     return urlencode({"element": element.pk, **(filters or {})})
 
 
-def contract_dict(element: Element, score: float | None) -> dict:
-    """One result as `manage.py search --json` prints it (ARCHITECTURE.md)."""
-    mural = element.mural
-    return {
-        "element_id": element.pk,
-        "mural_id": element.mural_id,
-        "bbox": element.bbox,
-        "score": None if score is None else round(float(score), 6),
-        "category": element.category.slug if element.category else None,
-        "period": mural.period.slug,
-        "cave": mural.cave.number,
-        "source": element.source,
-    }
-
-
-def api_dict(element: Element, score: float | None, build_uri=None) -> dict:
-    """One result in the REST API: the contract fields plus place, names and links."""
-    absolute = build_uri or (lambda url: url)
-    mural = element.mural
-    category = element.category
-    return {
-        **contract_dict(element, score),
-        "site": mural.cave.site.slug,
-        "wall": mural.wall,
-        "period_name": mural.period.name,
-        "period_years": [mural.period.start_year, mural.period.end_year],
-        "category_name": category.name if category else None,
-        "category_name_zh": category.name_zh if category else None,
-        "review_state": element.review_state,
-        "ocr_text": element.ocr_text,
-        "notes": element.notes,
-        "crop": absolute(crop_url(element)),
-        "viewer": absolute(viewer_url(element)),
-        "more_like_this": absolute(f"{reverse('api-search')}?{more_like_this_query(element)}"),
-    }
+def api_search_url() -> str:
+    return _url_templates()["api"]

@@ -1,6 +1,7 @@
 """`manage.py load_demo`: generate the synthetic demo murals, ingest them, and index them.
 
-Idempotent: murals already in the catalogue (same checksum) are kept, not added twice.
+Idempotent: murals already in the catalogue (same checksum) are kept, not added twice. It lives
+in the training app, the highest layer it needs: it registers the demo detector, then indexes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from tqdm import tqdm
 
 from dunhuang_search.catalogue.ingest import IngestError, ingest_mural
 from dunhuang_search.catalogue.models import Mural
-from dunhuang_search.commands import DatabaseCommand
+from dunhuang_search.commands import DatabaseCommand, parse_size
+from dunhuang_search.training.models import DetectorModel
+from dunhuang_search.training.registry import register_weights_file
 from indexer.files import file_sha256
 from indexer.synthetic import make_demo_murals
 
@@ -30,16 +33,19 @@ class Command(DatabaseCommand):
         parser.add_argument("--no-index", action="store_true", help="ingest only")
 
     def handle(self, *args, **options) -> None:
-        try:
-            width, height = (int(v) for v in options["size"].lower().split("x"))
-        except ValueError:
-            raise CommandError(
-                f"--size must look like 4096x3072, not {options['size']!r}", returncode=2
-            ) from None
+        width, height = parse_size(options["size"])
         if options["count"] < 1:
             raise CommandError("--count must be at least 1", returncode=2)
         outdir = Path(settings.VAR_DIR) / "demo" / f"{width}x{height}-seed{options['seed']}"
         records = self._generate(outdir, options["count"], width, height, options["seed"])
+        murals = self._ingest(outdir, records)
+        self.stdout.write(
+            f"{len(murals)} demo murals in the catalogue: " + ", ".join(str(m.pk) for m in murals)
+        )
+        if not options["no_index"]:
+            self._index(murals)
+
+    def _ingest(self, outdir: Path, records: list[dict]) -> list[Mural]:
         murals = []
         for record in tqdm(records, desc="ingest", unit="mural", disable=None):
             path = outdir / record["file"]
@@ -60,14 +66,10 @@ class Command(DatabaseCommand):
                 )
             except IngestError as exc:
                 raise CommandError(f"{record['file']}: {exc}", returncode=2) from exc
-        self.stdout.write(
-            f"{len(murals)} demo murals in the catalogue: " + ", ".join(str(m.pk) for m in murals)
-        )
-        if options["no_index"]:
-            return
-        from dunhuang_search.training.models import DetectorModel
-        from dunhuang_search.training.registry import register_weights_file
+        return murals
 
+    def _index(self, murals: list[Mural]) -> None:
+        """Register the demo detector (unless one is active), then index the murals."""
         if DetectorModel.active() is None:
             if not Path(settings.DETECTOR_WEIGHTS).is_file():
                 self.stdout.write(

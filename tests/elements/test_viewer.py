@@ -4,53 +4,22 @@ The browser side (OpenSeadragon, drawing) is tested in tests/browser.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import re
 
 import pytest
 
-from dunhuang_search.catalogue.models import Cave, Mural, Period, Site
-from dunhuang_search.catalogue.reference_data import load_reference_fixture
-from dunhuang_search.catalogue.views import parse_box
-from dunhuang_search.elements.models import Category, Element
+from dunhuang_search.elements.forms import clip_box, parse_box
+from dunhuang_search.elements.models import Element
+from dunhuang_search.elements.serializers import ViewerElementSerializer
+from tests.factories import add_element, make_mural
 
 pytestmark = pytest.mark.django_db
-_checksums = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def reference_data(db) -> None:
-    load_reference_fixture(Site, "sites.json")
-    load_reference_fixture(Period, "periods.json")
-    load_reference_fixture(Category, "categories.json")
 
 
 @pytest.fixture
-def mural() -> Mural:
-    cave, _ = Cave.objects.get_or_create(site=Site.objects.get(slug="mogao"), number=220)
-    n = next(_checksums)
-    return Mural.objects.create(
-        cave=cave,
-        wall="south",
-        period=Period.objects.get(slug="early-tang"),
-        title="Amitabha paradise",
-        dpi=300,
-        width=6000,
-        height=4000,
-        checksum=f"{n:064x}",
-        source_path=f"/nowhere/{n}.tif",
-        source_format="tiff",
-        source_bytes=123456,
-        pyramid=f"00/{n}.tif",
-    )
-
-
-def add_element(mural: Mural, category: str | None = "donor", **box: int) -> Element:
-    values = {"x": 100, "y": 200, "w": 50, "h": 80, **box}
-    cat = Category.objects.get(slug=category) if category else None
-    return Element.objects.create(mural=mural, category=cat, score=0.9, source="detector",
-                                  **values)
+def mural():
+    return make_mural(title="Amitabha paradise", dpi=300, width=6000, height=4000)
 
 
 def viewer_config(html: str) -> dict:
@@ -115,11 +84,14 @@ def test_elements_json_lists_the_boxes_with_category_names_and_colours(client, m
     assert (data["mural"], data["width"], data["height"]) == (mural.pk, 6000, 4000)
     assert data["total"] == 2 and data["next"] is None
     by_id = {e["id"]: e for e in data["elements"]}
-    assert by_id[donor.pk] == {
+    viewer_keys = {
         "id": donor.pk, "x": 10, "y": 20, "w": 30, "h": 40, "category": "donor",
         "category_name": "Donor", "color": "#3cb44b", "score": 0.9, "source": "detector",
         "review_state": "unreviewed", "ocr_text": "", "ocr_confidence": None, "ocr_source": "",
-    }
+    }  # what static/js/viewer.js reads
+    assert {key: by_id[donor.pk][key] for key in viewer_keys} == viewer_keys
+    assert set(by_id[donor.pk]) == set(ViewerElementSerializer().fields)  # the API's keys
+    assert by_id[donor.pk]["bbox"] == [10, 20, 30, 40]
     assert by_id[loose.pk]["category"] == "uncategorised"
     assert by_id[loose.pk]["color"].startswith("#")
 
@@ -199,5 +171,6 @@ def test_an_element_of_another_mural_is_not_focused(client, mural):
         ("1,2,0,5", None),
     ],
 )
-def test_parse_box_reads_and_clips_x_y_w_h(text, expected):
-    assert parse_box(text, 100, 100) == expected
+def test_a_box_is_read_and_clipped_to_the_mural(text, expected):
+    box = parse_box(text)
+    assert (clip_box(box, 100, 100) if box else None) == expected

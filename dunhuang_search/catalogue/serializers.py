@@ -1,12 +1,15 @@
-"""DRF serializers for murals and elements (bbox in full-resolution mural pixels)."""
+"""A mural as JSON (the REST API): its place, period, size and its IIIF and viewer links.
+
+Each resource's serializer lives in the app of its model (elements.serializers for elements),
+so that pages of lower layers can use it too; the api app holds the views and routes.
+"""
 
 from __future__ import annotations
 
 from django.urls import reverse
 from rest_framework import serializers
 
-from dunhuang_search.catalogue.models import Mural
-from dunhuang_search.elements.models import Element
+from .models import Mural
 
 
 class MuralSerializer(serializers.ModelSerializer):
@@ -54,26 +57,3 @@ class MuralSerializer(serializers.ModelSerializer):
 
     def get_viewer(self, mural: Mural) -> str:
         return self._absolute(reverse("catalogue:mural", args=[mural.pk]))
-
-
-class ElementSerializer(serializers.ModelSerializer):
-    mural_id = serializers.IntegerField(read_only=True)
-    bbox = serializers.ListField(child=serializers.IntegerField(), read_only=True)
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-
-    class Meta:
-        model = Element
-        fields = [
-            "id",
-            "mural_id",
-            "bbox",
-            "category",
-            "score",
-            "source",
-            "model_version",
-            "review_state",
-            "ocr_text",
-            "ocr_confidence",
-            "notes",
-            "created_at",
-        ]
