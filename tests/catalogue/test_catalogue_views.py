@@ -75,8 +75,7 @@ def test_period_links_keep_the_other_filters_and_push_a_shareable_url(client):
     html = client.get("/?cave=220").content.decode()
 
     assert 'href="/?period=high-tang&amp;cave=220"' in html
-    assert 'hx-get="/?period=high-tang&amp;cave=220"' in html
-    assert 'hx-push-url="true"' in html
+    assert 'id="catalogue" class="catalogue" hx-boost="true" hx-target="#catalogue"' in html
 
 
 def test_htmx_requests_get_only_the_results_partial(client):

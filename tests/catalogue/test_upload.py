@@ -1,7 +1,9 @@
-"""The staff upload endpoint: 201 with the new mural, or JSON 400/413/415 and nothing written."""
+"""The staff upload endpoint: 201 with the new mural, or JSON 400/413/415 and nothing written;
+the form page (htmx) gets HX-Redirect or an HTML fragment, a browser without JavaScript a page."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -22,10 +24,14 @@ def staff_client(client):
     return client
 
 
-def post(client, path: Path, **fields):
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_ACCEPT": "text/html, */*"}
+BROWSER = {"HTTP_ACCEPT": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def post(client, path: Path, headers: dict | None = None, **fields):
     data = {"site": "mogao", "cave": "220", "wall": "south", "period": "early-tang", **fields}
     with path.open("rb") as f:
-        return client.post(URL, {**data, "image": f})
+        return client.post(URL, {**data, "image": f}, **(headers or {}))
 
 
 def folder_is_empty(folder) -> bool:
@@ -117,3 +123,81 @@ def test_it_answers_a_duplicate_with_400(staff_client, image_file, settings):
     assert "already in the catalogue" in response.json()["error"]
     assert Mural.objects.count() == 1
     assert len([p for p in Path(settings.UPLOAD_DIR).iterdir()]) == 1
+
+
+def test_it_answers_json_to_a_client_that_asks_for_it(staff_client, image_file):
+    response = post(staff_client, image_file("wall.png"), {"HTTP_ACCEPT": "application/json"})
+    assert response.status_code == 201
+    assert response.json()["url"] == f"/murals/{response.json()['id']}/"
+
+
+def test_it_sends_the_htmx_form_to_the_new_murals_viewer(staff_client, image_file):
+    response = post(staff_client, image_file("wall.png", width=600, height=400), HTMX)
+    mural = Mural.objects.get()
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"/murals/{mural.pk}/"
+    assert (mural.width, mural.height) == (600, 400)
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "message"),
+    [({}, 415, "notes.jpg is not an image"), ({"period": "ming"}, 400, "period:")],
+)
+def test_it_answers_a_refused_htmx_upload_with_an_html_fragment(
+    staff_client, tmp_path, settings, fields, status, message
+):
+    path = tmp_path / "notes.jpg"
+    path.write_text("not a mural\n" * 50)
+    response = post(staff_client, path, HTMX, **fields)
+    html = response.content.decode()
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("text/html")
+    assert "HX-Redirect" not in response
+    assert html.strip().startswith('<strong class="error"') and "<form" not in html
+    assert f"Not added: {message}" in html
+    assert not Mural.objects.exists()
+    assert folder_is_empty(settings.UPLOAD_DIR)
+
+
+def test_it_escapes_the_file_name_in_the_htmx_fragment(staff_client, tmp_path):
+    path = tmp_path / "<i>wall.jpg"
+    path.write_text("not a mural\n" * 50)
+    html = post(staff_client, path, HTMX).content.decode()
+    assert "&lt;i&gt;wall.jpg is not an image" in html
+    assert "<i>" not in html
+
+
+def test_it_redirects_a_browser_without_javascript_to_the_viewer(staff_client, image_file):
+    response = post(staff_client, image_file("wall.png"), BROWSER)
+    mural = Mural.objects.get()
+    assert response.status_code == 303
+    assert response["Location"] == f"/murals/{mural.pk}/"
+
+
+def test_it_shows_a_browser_without_javascript_the_form_again_with_the_message(
+    staff_client, image_file, settings
+):
+    response = post(staff_client, image_file("wall.jpg"), BROWSER, cave="12b")
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="upload-form"' in html and 'name="image"' in html
+    assert "Not added: cave:" in html
+    assert 'value="south"' in html  # the fields keep what was typed
+    assert not Mural.objects.exists()
+    assert folder_is_empty(settings.UPLOAD_DIR)
+
+
+def test_it_refuses_an_oversized_htmx_upload_without_reading_it(
+    staff_client, image_file, settings
+):
+    settings.MAX_UPLOAD_BYTES = 1000
+    response = post(staff_client, image_file("wall.jpg"), HTMX)
+    assert response.status_code == 413
+    assert "Not added: upload of" in response.content.decode()
+    assert folder_is_empty(settings.UPLOAD_DIR)
+
+
+def test_the_form_page_has_no_inline_script(staff_client):
+    html = staff_client.get(URL).content.decode()
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
+    assert 'src="/static/js/upload.js"' in html

@@ -1,10 +1,9 @@
-/* Query by example from the mural viewer: each "mural:boxdrawn" event (sent by viewer.js)
- * loads the most similar elements into the side panel through htmx, without a page reload.
- * The panel links to the same query on the /search/ page, whose URL can be shared.
+/* The "Similar elements" panel of the mural viewer (templates/search/_viewer_panel.html): each
+ * "mural:boxdrawn" event loads the most similar elements into it through htmx, without a page
+ * reload. The panel links to the same query on the /search/ page, whose URL can be shared.
  */
-(function () {
-  "use strict";
 
+export function connectSearchPanel() {
   const panel = document.getElementById("similar-panel");
   const results = document.getElementById("similar-results");
   if (!panel || !results) return;
@@ -20,4 +19,4 @@
       results.setAttribute("aria-busy", "false");
     });
   });
-})();
+}

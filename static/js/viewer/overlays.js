@@ -1,0 +1,204 @@
+/* The overlays of the mural viewer: an SVG layer in full-resolution mural pixels that follows
+ * OpenSeadragon's viewport, one box per element grouped by category (paged in from
+ * elements.json), the legend and "Show element boxes" toggles, hit-testing, and markers such
+ * as the focus box and the drawn box.
+ */
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const MAX_ELEMENTS = 20000; // boxes fetched per mural; the legend still counts them all
+
+function makeRect(className) {
+  const rect = document.createElementNS(SVG_NS, "rect");
+  rect.setAttribute("class", className);
+  rect.setAttribute("vector-effect", "non-scaling-stroke");
+  return rect;
+}
+
+function setRect(rect, box) {
+  rect.setAttribute("x", box.x);
+  rect.setAttribute("y", box.y);
+  rect.setAttribute("width", box.w);
+  rect.setAttribute("height", box.h);
+}
+
+/* The overlay of `viewer` for the mural of `config` (width, height, mural, elementsUrl).
+ * `status` is the line that reports on the boxes, `boxesToggle` the "Show element boxes"
+ * checkbox and `legendInputs` the legend's per-category checkboxes (any may be missing).
+ */
+export function createOverlay(viewer, config, { status, boxesToggle, legendInputs = [] }) {
+  const elements = []; // as in elements.json
+  const elementsById = new Map();
+  const rectsById = new Map();
+  const hiddenCategories = new Set();
+  let selectedId = null;
+
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("class", "mural-overlay");
+  svg.setAttribute("aria-hidden", "true");
+  const world = document.createElementNS(SVG_NS, "g"); // transformed: image px -> screen px
+  world.setAttribute("class", "overlay-world");
+  const boxesLayer = document.createElementNS(SVG_NS, "g");
+  boxesLayer.setAttribute("class", "overlay-boxes");
+  world.appendChild(boxesLayer);
+  svg.appendChild(world);
+  viewer.canvas.appendChild(svg);
+
+  function updateTransform() {
+    const item = viewer.world.getItemAt(0);
+    if (!item) return;
+    const origin = item.imageToViewerElementCoordinates(new OpenSeadragon.Point(0, 0));
+    const corner = item.imageToViewerElementCoordinates(
+      new OpenSeadragon.Point(config.width, config.height));
+    const scale = (corner.x - origin.x) / config.width;
+    world.setAttribute("transform", `translate(${origin.x} ${origin.y}) scale(${scale})`);
+  }
+
+  viewer.addHandler("open", updateTransform);
+  viewer.addHandler("update-viewport", updateTransform);
+  viewer.addHandler("resize", updateTransform);
+
+  function setStatus(text, isError) {
+    if (!status) return;
+    status.textContent = text;
+    status.classList.toggle("error", Boolean(isError));
+  }
+
+  /* ---- element boxes, by category ---- */
+
+  function categoryGroup(slug) {
+    let group = boxesLayer.querySelector(`g[data-category="${CSS.escape(slug)}"]`);
+    if (!group) {
+      group = document.createElementNS(SVG_NS, "g");
+      group.setAttribute("data-category", slug);
+      group.style.display = hiddenCategories.has(slug) ? "none" : "";
+      boxesLayer.appendChild(group);
+    }
+    return group;
+  }
+
+  function addElements(batch) {
+    const groups = new Map();
+    for (const el of batch) {
+      if (elementsById.has(el.id)) continue;
+      elements.push(el);
+      elementsById.set(el.id, el);
+      const rect = makeRect("element-box");
+      setRect(rect, el);
+      rect.setAttribute("stroke", el.color);
+      rect.setAttribute("fill", el.color);
+      rect.dataset.elementId = el.id;
+      rect.dataset.category = el.category;
+      if (el.review_state === "rejected") rect.classList.add("rejected");
+      if (el.source === "manual") rect.classList.add("manual");
+      rectsById.set(el.id, rect);
+      if (!groups.has(el.category)) groups.set(el.category, document.createDocumentFragment());
+      groups.get(el.category).appendChild(rect);
+    }
+    for (const [slug, fragment] of groups) categoryGroup(slug).appendChild(fragment);
+  }
+
+  /* Fetches the mural's element pages and draws them; true once all are in. */
+  async function load() {
+    let url = config.elementsUrl;
+    let total = 0;
+    try {
+      while (url && elements.length < MAX_ELEMENTS) {
+        const response = await fetch(url, { headers: { Accept: "application/json" } });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        const page = await response.json();
+        total = page.total;
+        addElements(page.elements);
+        url = page.next;
+      }
+    } catch (error) {
+      setStatus(`Could not load the element boxes (${error.message}).`, true);
+      return false;
+    }
+    if (total === 0) {
+      setStatus("No elements recorded on this mural yet. Draw a box to query by example.");
+    } else if (elements.length < total) {
+      setStatus(`Showing ${elements.length.toLocaleString()} of ${total.toLocaleString()} boxes.`);
+    } else {
+      setStatus(`${total.toLocaleString()} element ${total === 1 ? "box" : "boxes"} shown.`);
+    }
+    document.body.dataset.elementsLoaded = String(elements.length);
+    document.dispatchEvent(new CustomEvent("mural:elementsloaded", {
+      detail: { mural: config.mural, count: elements.length, total },
+    }));
+    return true;
+  }
+
+  function clear() {
+    setSelected(null);
+    elements.length = 0;
+    elementsById.clear();
+    rectsById.clear();
+    boxesLayer.replaceChildren();
+    setStatus("Loading element boxes…");
+  }
+
+  function setSelected(id) {
+    if (selectedId !== null && rectsById.has(selectedId)) {
+      rectsById.get(selectedId).classList.remove("selected");
+    }
+    selectedId = id;
+    if (id !== null && rectsById.has(id)) rectsById.get(id).classList.add("selected");
+  }
+
+  function setRejected(id, rejected) {
+    if (rectsById.has(id)) rectsById.get(id).classList.toggle("rejected", rejected);
+  }
+
+  /* ---- legend toggles ---- */
+
+  function setCategoryVisible(slug, visible) {
+    if (visible) hiddenCategories.delete(slug); else hiddenCategories.add(slug);
+    const group = boxesLayer.querySelector(`g[data-category="${CSS.escape(slug)}"]`);
+    if (group) group.style.display = visible ? "" : "none";
+  }
+
+  for (const input of legendInputs) {
+    input.addEventListener("change", () => {
+      setCategoryVisible(input.dataset.legendCategory, input.checked);
+    });
+  }
+
+  if (boxesToggle) {
+    boxesToggle.addEventListener("change", () => {
+      boxesLayer.style.display = boxesToggle.checked ? "" : "none";
+    });
+  }
+
+  /* The smallest shown element under `position` (viewer-element pixels), or null. */
+  function elementAt(position) {
+    if (boxesToggle && !boxesToggle.checked) return null;
+    const p = viewer.viewport.viewerElementToImageCoordinates(position);
+    let best = null;
+    for (const el of elements) {
+      if (hiddenCategories.has(el.category)) continue;
+      if (p.x < el.x || p.y < el.y || p.x > el.x + el.w || p.y > el.y + el.h) continue;
+      if (!best || el.w * el.h < best.w * best.h) best = el;
+    }
+    return best;
+  }
+
+  /* A rect drawn above the element boxes, hidden until shown: {show(box), hide()}. */
+  function marker(className) {
+    const rect = makeRect(className);
+    rect.style.display = "none";
+    world.appendChild(rect);
+    return {
+      show(box) {
+        setRect(rect, box);
+        rect.style.display = "";
+      },
+      hide() {
+        rect.style.display = "none";
+      },
+    };
+  }
+
+  return {
+    elementsById, load, clear, setStatus, setSelected, setRejected, elementAt, marker,
+  };
+}
