@@ -14,6 +14,7 @@ from django.db.models.functions import Greatest, Least
 from pgvector.django import MaxInnerProduct
 
 from dunhuang_search.elements.models import Element
+from indexer.boxes import iou as box_iou
 
 from .faiss_service import LoadedIndex
 
@@ -46,11 +47,7 @@ class Exclusion:
             return True
         if element.mural_id != self.mural_id:
             return False
-        x, y, w, h = self.box
-        iw = max(0, min(element.x + element.w, x + w) - max(element.x, x))
-        ih = max(0, min(element.y + element.h, y + h) - max(element.y, y))
-        inter = iw * ih
-        return inter >= self.iou * (element.w * element.h + w * h - inter)
+        return box_iou(self.box, (element.x, element.y, element.w, element.h)) >= self.iou
 
 
 def near_duplicates(mural_id: int, box: tuple[int, int, int, int], iou: float = 0.5) -> Q:

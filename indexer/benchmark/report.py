@@ -3,6 +3,7 @@ and SAHI timed in child processes, both scored, targets judged."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import platform
 from dataclasses import asdict
@@ -43,7 +44,9 @@ def _run(options: BenchOptions) -> dict[str, Any]:
     ours = in_child(run_ours, job)
     our_boxes = [Box(*row[:4], names[row[4]], row[5]) for row in ours.pop("boxes")]
     report = _our_report(options, ours, our_boxes, mural, tiles)
-    if options.sahi:
+    if options.sahi and importlib.util.find_spec("sahi") is None:
+        report["sahi"] = "skipped: sahi is not installed (it comes with requirements-dev.txt)"
+    elif options.sahi:
         sahi = in_child(run_sahi, {**job, "image": str(mural.image)})
         report.update(_sahi_report(sahi, ours, mural))
     report.update(

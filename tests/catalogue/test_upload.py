@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 from django.urls import reverse
 
 from dunhuang_search.catalogue.models import Mural
@@ -15,13 +14,6 @@ from dunhuang_search.catalogue.models import Mural
 pytestmark = pytest.mark.django_db
 
 URL = "/murals/add/"
-
-
-@pytest.fixture
-def staff_client(client):
-    user = User.objects.create_user("curator", password="x", is_staff=True)
-    client.force_login(user)
-    return client
 
 
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_ACCEPT": "text/html, */*"}
