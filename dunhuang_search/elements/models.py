@@ -31,6 +31,29 @@ class ElementQuerySet(models.QuerySet):
         """The elements a person browses: dense search windows are vectors, not elements."""
         return self.exclude(source=Element.Source.DENSE)
 
+    def visible(self, include_uncertain: bool = False) -> ElementQuerySet:
+        """What search, libraries, counts and the dating assistant show by default: every
+        manual or accepted element, and detections at or above their class's operating
+        threshold (`confident`); never rejected elements or dense windows.
+        `include_uncertain` adds the unreviewed detections below their threshold."""
+        kept = self.shown().exclude(review_state=Element.Review.REJECTED)
+        if include_uncertain:
+            return kept
+        return kept.filter(
+            models.Q(confident=True)
+            | models.Q(source=Element.Source.MANUAL)
+            | models.Q(review_state=Element.Review.ACCEPTED)
+        )
+
+    def uncertain(self) -> ElementQuerySet:
+        """Unreviewed detections below their class's operating threshold: shown only when a
+        person asks to include them (marked as uncertain), and what review looks at first."""
+        return self.filter(
+            source=Element.Source.DETECTOR,
+            review_state=Element.Review.UNREVIEWED,
+            confident=False,
+        )
+
     def replace_with(self, rows: list[Element]) -> tuple[list[int], list[Element]]:
         """Delete these elements and insert `rows` (inside the caller's transaction); returns
         the deleted ids and the created rows."""
@@ -63,6 +86,9 @@ class Element(models.Model):
         Category, on_delete=models.PROTECT, related_name="elements", null=True, blank=True
     )
     score = models.FloatField(null=True, blank=True)
+    # At or above its detector's operating threshold for its category (set when indexed, and
+    # again when a model's thresholds change). Manual elements are always shown; see visible().
+    confident = models.BooleanField(default=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     model_version = models.CharField(max_length=100, blank=True)
     embedder = models.CharField(max_length=100, blank=True)
@@ -82,7 +108,15 @@ class Element(models.Model):
 
     class Meta:
         ordering = ["mural_id", "y", "x"]
-        indexes = [models.Index(fields=["mural", "source"]), models.Index(fields=["category"])]
+        indexes = [
+            models.Index(fields=["mural", "source"]),
+            models.Index(fields=["category"]),
+            models.Index(
+                fields=["category", "confident"],
+                name="element_visible_by_category",
+                condition=~models.Q(source="dense") & ~models.Q(review_state="rejected"),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(w__gt=0) & models.Q(h__gt=0), name="element_box_not_empty"
