@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
+    "dunhuang_search.accounts",
     "dunhuang_search.catalogue",
     "dunhuang_search.elements",
     "dunhuang_search.search",

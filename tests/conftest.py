@@ -98,7 +98,8 @@ def staff_client(db):
 
 @pytest.fixture(autouse=True)
 def reference_data(request):
-    """Sites, periods and categories for transactional tests too (their flush empties tables)."""
+    """Sites, periods, categories and role groups for transactional tests too (a flush empties
+    their tables)."""
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and marker.kwargs.get("transaction")) or any(
         name in request.fixturenames for name in ("transactional_db", "live_server")
@@ -113,3 +114,9 @@ def reference_data(request):
     load_reference_fixture(Site, "sites.json")
     load_reference_fixture(Period, "periods.json")
     load_reference_fixture(Category, "categories.json")
+    from django.contrib.auth.models import Group
+
+    from dunhuang_search.accounts.roles import GROUPS
+
+    for name in GROUPS:
+        Group.objects.get_or_create(name=name)

@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("elements",),
     ("training",),
     ("search",),
-    ("library", "boards", "studio"),
+    ("library", "boards", "studio", "review"),
     ("api",),
 )
 LAYER_OF = {app: level for level, apps in enumerate(LAYERS) for app in apps}
