@@ -76,7 +76,8 @@ class ImageSet:
         side = int(round(size * zoom))
         usable = [i for i, im in enumerate(self.images) if min(im.shape[:2]) >= side]
         if not usable:
-            side, usable = size, [i for i, im in enumerate(self.images) if min(im.shape[:2]) >= size]
+            side = size
+            usable = [i for i, im in enumerate(self.images) if min(im.shape[:2]) >= size]
         if not usable:
             raise RestorationError(f"every image is smaller than a {size} px crop")
         p = self._areas[usable] / self._areas[usable].sum()

@@ -19,14 +19,14 @@ FEATURE_BLOCKS: tuple[int, ...] = (0, 2, 4)
 @dataclass(frozen=True)
 class LossWeights:
     """Liu et al. weigh valid 1, hole 6, perceptual 0.05, style 120, tv 0.1 with VGG-16.
-    EfficientNet-Lite0's block outputs are far larger (unnormalised projections), so
-    perceptual and style are rescaled to about a third of the hole term each when training
-    starts (from a Telea fill, on mixed masks)."""
+    EfficientNet-Lite0's block outputs are far larger (unnormalised projections), and the
+    targets here are PSNR and HaarPSI, so perceptual and style are scaled to about a sixth and
+    a tenth of the hole term when training starts (from a Telea fill, on mixed masks)."""
 
     valid: float = 1.0
     hole: float = 6.0
-    perceptual: float = 0.01
-    style: float = 0.1
+    perceptual: float = 0.003
+    style: float = 0.03
     tv: float = 0.1
 
     def to_dict(self) -> dict:

@@ -224,17 +224,20 @@ def click_mask(
 
 def suggest_losses(
     image: np.ndarray,
-    max_saturation: float = 0.22,
-    min_lightness: float = 0.55,
+    max_chroma: float = 20.0,
+    min_lightness: float = 60.0,
     min_area: int = 48,
     smooth: float = 1.5,
 ) -> np.ndarray:
-    """Proposed losses: pale, low-saturation regions (bare plaster and flaked pigment) of at
-    least `min_area` px, for a person to accept or erase. Thresholds are on HLS in [0, 1]."""
+    """Proposed losses: pale, low-chroma regions (bare plaster and flaked pigment) of at least
+    `min_area` px, for a person to accept or erase. Thresholds are CIE L* and C*ab (0-100):
+    mural pigments (cinnabar, malachite, lapis, ochre) have C* well above 20, plaster about 15;
+    white lead paint is pale too, so it is proposed and left to the person."""
     image = _rgb(image)
     blurred = cv2.GaussianBlur(image, (0, 0), smooth) if smooth > 0 else image
-    hls = cv2.cvtColor(blurred, cv2.COLOR_RGB2HLS_FULL).astype(np.float32) / 255.0
-    pale = (hls[..., 2] <= max_saturation) & (hls[..., 1] >= min_lightness)
+    lab = cv2.cvtColor(blurred.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    pale = (chroma <= max_chroma) & (lab[..., 0] >= min_lightness)
     mask = pale.astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _disc(3))
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _disc(5))

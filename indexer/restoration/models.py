@@ -69,7 +69,8 @@ def read_checkpoint(path: str | os.PathLike) -> dict:
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many kinds for a damaged file
-        raise RestorationError(f"{path.name} is not a readable inpainting model (corrupt?)") from exc
+        message = f"{path.name} is not a readable inpainting model (corrupt?)"
+        raise RestorationError(message) from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise RestorationError(f"{path.name} is not a {FORMAT} model file")
     return data

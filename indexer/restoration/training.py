@@ -51,6 +51,7 @@ class TrainOptions:
     init: str | None = None  # a model to fine-tune
     name: str = "dunhuang-pconv"
     threads: int | None = None
+    validation_crops: int = 16
     weights: LossWeights = field(default_factory=LossWeights)
     augment: Augment = field(default_factory=Augment)
     command: str = ""
@@ -217,7 +218,7 @@ def finish(net, options: TrainOptions, images: ImageSet, total: int, history, se
     from .evaluation import validation_metrics
 
     net.eval()
-    metrics = validation_metrics(net, options)
+    metrics = validation_metrics(net, options, options.validation_crops)
     meta = {"name": options.name, "steps": total}
     sha = save_model(net, options.out, meta)
     size = os.path.getsize(options.out)
