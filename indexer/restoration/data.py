@@ -14,7 +14,6 @@ import cv2
 import numpy as np
 
 from .errors import RestorationError
-from .masks import suggest_losses
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
 SYNTHETIC_SIZE = (1536, 1152)  # width, height of each synthetic training mural
@@ -172,11 +171,11 @@ def intact_crops(
     count: int,
     size: int = 256,
     seed: int = 0,
-    max_suggested_loss: float = 0.5,
     min_std: float = 6.0,
 ) -> list[tuple[str, np.ndarray]]:
-    """`count` fixed crops spread evenly over the images, from places that look intact: not
-    flat (grey std >= min_std) and not mostly pale bare plaster (suggest_losses)."""
+    """`count` fixed crops spread evenly over the images, from places that are painted, not
+    flat (grey std >= min_std). Old losses inside them are part of the truth they are scored
+    against, so they are not avoided."""
     rng = np.random.default_rng(seed)
     per_image = np.full(len(images.images), count // len(images.images))
     per_image[: count % len(images.images)] += 1
@@ -191,8 +190,6 @@ def intact_crops(
             y, x = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
             crop = np.ascontiguousarray(image[y : y + size, x : x + size])
             if crop.mean(axis=2).std() < min_std:
-                continue
-            if np.count_nonzero(suggest_losses(crop)) > max_suggested_loss * size * size:
                 continue
             crops.append((f"{name}@{x},{y}", crop))
             found += 1

@@ -166,6 +166,8 @@ def finetuned_model(
         split="train",
         init=str(base_path),
         steps=steps,
+        batch=8,
+        crop=128,
         lr=2e-4,
         checkpoint_every=50,
         name=f"dunhuang-pconv-finetuned-{key}",

@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import RestorationError
 
-MAX_RESIDUAL = 24.0  # RMS grey levels on the kept pixels; above it a candidate is not used
+MAX_RESIDUAL = 18.0  # RMS grey levels on the kept pixels; above it a candidate is not used
 SCALES: tuple[float, ...] = (0.9, 0.95, 1.0, 1.05, 1.1)
 BLENDS: tuple[str, ...] = ("seamless", "none")
 MIN_OVERLAP = 0.5  # a candidate must cover at least half of the kept pixels once aligned

@@ -181,7 +181,6 @@ def _click_seeds(
 def _grabcut(image: np.ndarray, seeds: np.ndarray, reach: int, iterations: int) -> np.ndarray:
     near = cv2.dilate(seeds, _disc(2 * reach + 1))
     labels = np.where(near > 0, cv2.GC_PR_BGD, cv2.GC_BGD).astype(np.uint8)
-    labels[cv2.dilate(seeds, _disc(reach // 2 * 2 + 1)) > 0] = cv2.GC_PR_FGD
     labels[seeds > 0] = cv2.GC_FGD
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     cv2.grabCut(image[..., ::-1].copy(), labels, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
@@ -261,9 +260,22 @@ TRAINING_MASKS: tuple[str, ...] = ("dust", "jelly", "mixed")
 
 def training_mask(kind: str, rng: np.random.Generator, size: int = CANVAS) -> np.ndarray:
     """A mask for one training sample: dust, jelly or either ("mixed"), half the time at a
-    preset level and half the time at a level drawn between and around them."""
+    preset level and half the time at a level drawn between and around them. Crops smaller
+    than the 256 canvas cut a window from a canvas mask, so holes keep their size in pixels."""
     if kind not in TRAINING_MASKS:
         raise RestorationError(f"unknown mask set {kind!r}: use {', '.join(TRAINING_MASKS)}")
+    if size >= CANVAS:
+        return _training_canvas(kind, rng, size)
+    for _ in range(8):  # a window may miss every hole: draw again
+        canvas = _training_canvas(kind, rng, CANVAS)
+        y, x = (int(v) for v in rng.integers(0, CANVAS - size + 1, 2))
+        window = canvas[y : y + size, x : x + size]
+        if window.any():
+            break
+    return np.ascontiguousarray(window)
+
+
+def _training_canvas(kind: str, rng: np.random.Generator, size: int) -> np.ndarray:
     if kind == "mixed":
         kind = "dust" if rng.random() < 0.5 else "jelly"
     presets = DUST_PRESETS if kind == "dust" else JELLY_PRESETS
