@@ -131,7 +131,7 @@ def _initial_network(options: TrainOptions) -> PConvUNet:
     return PConvUNet(PConvConfig())
 
 
-def _save_checkpoint(path: Path, net, optimiser, step: int, total: int, options, history):
+def _save_checkpoint(path: Path, net, optimiser, step, total, options, history, runs):
     payload = {
         "format": "dunhuang-pconv-run",
         "step": step,
@@ -141,6 +141,7 @@ def _save_checkpoint(path: Path, net, optimiser, step: int, total: int, options,
         "model": net.state_dict(),
         "optimiser": optimiser.state_dict(),
         "history": history,
+        "runs": runs,
     }
     atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
@@ -175,14 +176,16 @@ def train(options: TrainOptions, resume: bool = False, log: Log | None = None) -
     total = total_steps(options, images)
     net = _initial_network(options)
     optimiser = torch.optim.Adam(net.parameters(), lr=options.lr)
-    step, history = 0, []
+    step, history, runs = 0, [], []
     if resume:
         state = _resume(checkpoint, options)
         net.load_state_dict(state["model"])
         optimiser.load_state_dict(state["optimiser"])
         step, history = int(state["step"]), list(state["history"])
+        runs = list(state.get("runs", []))
         total = max(total, int(state["total"])) if options.steps is None else total
         log(f"resumed {checkpoint} at step {step} of {total}")
+    runs.append({"command": options.command, "from_step": step, "total": total})
     loss_net = LossNetwork()
     net.train()
     started, window, first = time.monotonic(), [], step
@@ -209,11 +212,11 @@ def train(options: TrainOptions, resume: bool = False, log: Log | None = None) -
             )
             window = []
         if step % options.checkpoint_every == 0 or step == total:
-            _save_checkpoint(checkpoint, net, optimiser, step, total, options, history)
-    return finish(net, options, images, total, history, time.monotonic() - started, log)
+            _save_checkpoint(checkpoint, net, optimiser, step, total, options, history, runs)
+    return finish(net, options, images, total, history, runs, time.monotonic() - started, log)
 
 
-def finish(net, options: TrainOptions, images: ImageSet, total: int, history, seconds, log):
+def finish(net, options: TrainOptions, images: ImageSet, total, history, runs, seconds, log):
     """Write the model and its card, with validation metrics against Telea."""
     from .evaluation import validation_metrics
 
@@ -239,6 +242,7 @@ def finish(net, options: TrainOptions, images: ImageSet, total: int, history, se
             "weights": options.weights.to_dict(),
         },
         "command": options.command,
+        "runs": runs,  # each start or resume: its command, the step it began at, its length
         "options": options.to_dict(),
         "data": {
             **images.description,
