@@ -96,6 +96,7 @@ def add_restore_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--candidates", nargs="*", default=[],
                    help="search-guided: intact crops of the same motif")
     p.add_argument("--tile", type=int, help="restore in windows of this many px")
+    p.add_argument("--threads", type=int, help="torch threads (1 is fastest on a busy CPU)")
     p.add_argument("--json", action="store_true")
 
 
@@ -145,7 +146,15 @@ def write_image(path: str, image, atomic_write) -> None:
     atomic_write(path, lambda tmp: Path(tmp).write_bytes(data.tobytes()))
 
 
+def _threads(n: int | None) -> None:
+    if n:
+        import torch
+
+        torch.set_num_threads(n)
+
+
 def cmd_restore(args: argparse.Namespace, argv: Sequence[str]) -> dict:
+    _threads(args.threads)
     return restore_file(args.image, args.mask, args.method, args.out, args.model,
                         args.candidates, args.tile)
 
@@ -171,10 +180,7 @@ def add_evaluate_arguments(p: argparse.ArgumentParser) -> None:
 def cmd_evaluate(args: argparse.Namespace, argv: Sequence[str]) -> dict:
     from .evaluation import evaluate
 
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
+    _threads(args.threads)
     if args.crops < 1:
         raise RestorationError("--crops must be at least 1")
     return evaluate(

@@ -72,7 +72,7 @@ def resolve_data(data: str | None, synthetic: bool) -> tuple[str, ImageSet, Imag
     if synthetic or (data is None and not REAL_WALLS.is_dir()):
         images = synthetic_images(4, SYNTHETIC_EVAL_SEED)
         return f"synthetic:{SYNTHETIC_EVAL_SEED}", images, None
-    folder = Path(data) if data else REAL_WALLS
+    folder = (Path(data) if data else REAL_WALLS).resolve()
     return str(folder), folder_images(folder, "test"), folder_images(folder, "train")
 
 
