@@ -167,7 +167,7 @@ def copy_elements(
     now = timezone.now()
     columns = (
         "mural_id, x, y, w, h, source, model_version, embedder, embedding, review_state, "
-        "ocr_text, notes, created_at, updated_at"
+        "ocr_text, notes, confident, created_at, updated_at"
     )
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY elements_element ({columns}) FROM STDIN") as copy:
@@ -187,6 +187,7 @@ def copy_elements(
                         "unreviewed",
                         "",
                         "",
+                        True,
                         now,
                         now,
                     )
