@@ -61,6 +61,12 @@ INSTALLED_APPS = [
     "dunhuang_search.elements",
     "dunhuang_search.search",
     "dunhuang_search.training",
+    "dunhuang_search.dating",
+    "dunhuang_search.review",
+    "dunhuang_search.library",
+    "dunhuang_search.boards",
+    "dunhuang_search.studio",
+    "dunhuang_search.styles",
     "dunhuang_search.api",
 ]
 

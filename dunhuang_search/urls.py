@@ -17,5 +17,12 @@ urlpatterns = [
     path("search/", include("dunhuang_search.search.urls")),
     path("elements/", include((elements_urls.urlpatterns, "elements"))),
     path("api/", include("dunhuang_search.api.urls")),
+    # Apps above search mount their pages and their api/v1/ endpoints at the root, one line each.
+    path("", include("dunhuang_search.dating.urls")),
+    path("", include("dunhuang_search.review.urls")),
+    path("", include("dunhuang_search.library.urls")),
+    path("", include("dunhuang_search.boards.urls")),
+    path("", include("dunhuang_search.studio.urls")),
+    path("", include("dunhuang_search.styles.urls")),
     path("admin/", admin.site.urls),
 ]

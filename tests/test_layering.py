@@ -22,7 +22,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("elements",),
     ("training",),
     ("search",),
+    ("dating",),
     ("library", "boards", "studio", "review"),
+    ("styles",),
     ("api",),
 )
 LAYER_OF = {app: level for level, apps in enumerate(LAYERS) for app in apps}

@@ -1,0 +1,6 @@
+"""URLs of the review app: its pages and its REST endpoints (under api/v1/), both mounted at the
+site root by dunhuang_search/urls.py."""
+
+app_name = "review"
+
+urlpatterns: list = []
