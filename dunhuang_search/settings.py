@@ -199,6 +199,7 @@ DETECTOR_MODELS_DIR = VAR_DIR / "models"  # checkpoints that train_detector regi
 DATASETS_DIR = VAR_DIR / "datasets"
 VECTOR_INDEX_PATH = VAR_DIR / "vectors" / "elements.faiss"
 JOBS_DIR = VAR_DIR / "jobs"
+DERIVATIVE_DIR = VAR_DIR / "derivatives"  # studio outputs and masks; originals are never written
 RAY_ADDRESS = envstr("RAY_ADDRESS", "")
 
 # Search. Below SEARCH_ANN_THRESHOLD vectors FAISS searches exactly (flat); above it an IVF

@@ -43,6 +43,7 @@ def isolated_var(settings, tmp_path):
     settings.DETECTOR_EXPORT_DIR = tmp_path / "var" / "detector-exports"
     settings.DETECTOR_MODELS_DIR = tmp_path / "var" / "models"
     settings.DATASETS_DIR = tmp_path / "var" / "datasets"
+    settings.DERIVATIVE_DIR = tmp_path / "var" / "derivatives"
     return tmp_path / "var"
 
 
