@@ -12,7 +12,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(DEV_HASH)
 HOST ?= 127.0.0.1:8000
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv dev-venv setup demo serve test lint stop-db vendor requirements
+.PHONY: venv dev-venv setup demo serve dev test lint stop-db backup vendor requirements
 
 venv: $(RUN_STAMP)
 dev-venv: $(DEV_STAMP)
@@ -36,12 +36,23 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
 setup: $(RUN_STAMP)
 	$(PYTHON) manage.py migrate --noinput
 
+GUNICORN := $(VENV)/bin/gunicorn -c dunhuang_search/gunicorn_conf.py
+
+# The demo and the site are served by gunicorn (WEB_WORKERS, WEB_THREADS); `make dev` is
+# Django's development server, which reloads on code changes.
 demo: setup
 	$(PYTHON) manage.py load_demo
-	$(PYTHON) manage.py runserver $(HOST)
+	HOST=$(HOST) $(GUNICORN)
 
 serve: setup
+	HOST=$(HOST) $(GUNICORN)
+
+dev: setup
 	$(PYTHON) manage.py runserver $(HOST)
+
+# A backup folder under var/backups/ (database dump, manifest and copies of the data files).
+backup: setup
+	$(PYTHON) manage.py backup var/backups/backup-$$(date -u +%Y%m%dT%H%M%SZ) --with-files
 
 lint: $(DEV_STAMP)
 	$(PYTHON) -m ruff check .

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "dunhuang_search.accounts",
+    "dunhuang_search.operations",
     "dunhuang_search.catalogue",
     "dunhuang_search.elements",
     "dunhuang_search.search",

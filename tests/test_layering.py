@@ -17,7 +17,7 @@ PACKAGE = ROOT / "dunhuang_search"
 
 #: the layering, lowest first: an app may import the apps of lower layers only.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("accounts",),
+    ("accounts", "operations"),
     ("catalogue",),
     ("elements",),
     ("training",),

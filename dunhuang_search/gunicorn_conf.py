@@ -1,0 +1,22 @@
+"""gunicorn settings for `make serve` and `make demo` (`-c dunhuang_search/gunicorn_conf.py`).
+
+gthread workers: each worker process loads the FAISS service once (it reloads when the file
+changes) and answers on several threads, which suits search (NumPy and FAISS release the GIL)
+and the IIIF tile reads (pyvips does too). On 2 cores, 2 workers x 4 threads measured best; set
+WEB_WORKERS / WEB_THREADS for bigger machines. HOST is the bind address (loopback by default:
+production runs behind a reverse proxy that terminates TLS).
+"""
+
+import os
+
+wsgi_app = "dunhuang_search.wsgi:application"
+bind = os.environ.get("HOST", "127.0.0.1:8000")
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+timeout = int(os.environ.get("WEB_TIMEOUT", "120"))  # a large IIIF region can take seconds
+graceful_timeout = 30
+keepalive = 5
+accesslog = None  # requests are logged by the application, one structured line each
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
