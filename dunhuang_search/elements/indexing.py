@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from dunhuang_search.catalogue.models import Mural
@@ -28,6 +28,7 @@ from indexer.pipeline import Checkpoint, FoundElement, IndexConfig, index_mural
 from .dense_indexing import dense_checkpoint_folder, index_dense_windows
 from .index_jobs import adopt_job, fail_queued
 from .inscriptions import read_mural_inscriptions
+from .locks import mural_index_lock
 from .models import Category, Element, IndexJob
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,30 @@ ProgressFactory = Callable[[Mural], Callable[[str, int, int], None]]
 
 class IndexingError(ValueError):
     """Bad configuration or input found before any work: one readable line, nothing written."""
+
+
+class MuralsBusy(IndexingError):
+    """Another process holds the indexing lock of these murals; they were left to it."""
+
+    def __init__(self, mural_ids: list[int]):
+        ids = ", ".join(map(str, mural_ids))
+        super().__init__(
+            f"mural {ids} is being indexed by another process right now; nothing was done for "
+            f"{'it' if len(mural_ids) == 1 else 'them'}"
+        )
+        self.mural_ids = mural_ids
+
+
+class DatabaseLost(IndexingError):
+    """PostgreSQL went away mid-run: what was written is whole (each step is one transaction),
+    and the same command resumes from the mural's checkpoints once the server is back."""
+
+    def __init__(self, mural: Mural, exc: Exception):
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        super().__init__(
+            f"the database went away while indexing mural {mural.pk} ({first}); nothing is "
+            f"half-written: run the same command again once PostgreSQL is back to resume"
+        )
 
 
 def category_map(names: dict[int, str]) -> dict[int, Category]:
@@ -216,35 +241,53 @@ def index_murals(
     fingerprint = config.fingerprint(detector.version, embedder.id)
     if dense:
         fingerprint["dense"] = dense_config.fingerprint(embedder.id)
-    jobs = []
+    jobs, busy = [], []
     try:
         for mural in murals:
-            job = adopt_job(
-                mural,
-                fingerprint,
-                engine=engine,
-                runtime=detector.runtime,
-                device=detector.device,
-                detector=detector.version,
-                embedder=embedder.id,
-                dense=dense,
-            )
-            jobs.append(job)
-            report = progress(mural) if progress else None
-            try:
-                _index_one(
-                    job, runner, config, categories, detector.version, embedder, report,
-                    dense_config,
-                )  # fmt: skip
-            except Exception as exc:  # one mural's failure must not stop the others
-                logger.exception("indexing mural %s failed", mural.pk)
-                job.state, job.finished_at = IndexJob.State.FAILED, timezone.now()
-                job.error = _reason(exc, mural)
-                job.save(update_fields=["state", "finished_at", "error"])
+            with mural_index_lock(mural.pk) as mine:
+                if not mine:
+                    busy.append(mural.pk)
+                    continue
+                job = adopt_job(
+                    mural,
+                    fingerprint,
+                    engine=engine,
+                    runtime=detector.runtime,
+                    device=detector.device,
+                    detector=detector.version,
+                    embedder=embedder.id,
+                    dense=dense,
+                )
+                jobs.append(job)
+                _run_job(
+                    job, runner, config, categories, detector, embedder, progress, dense_config
+                )
+    except (OperationalError, InterfaceError) as exc:
+        raise DatabaseLost(mural, exc) from exc
     finally:
         if hasattr(runner, "close"):
             runner.close()
+    if busy:
+        raise MuralsBusy(busy)
     return jobs
+
+
+def _run_job(job, runner, config, categories, detector, embedder, progress, dense_config):
+    """One mural's job; a failure marks it failed with the reason (the others go on), except
+    losing the database, which ends the run (DatabaseLost)."""
+    mural = job.mural
+    report = progress(mural) if progress else None
+    try:
+        _index_one(
+            job, runner, config, categories, detector.version, embedder, report, dense_config
+        )
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:  # one mural's failure must not stop the others
+        logger.exception("indexing mural %s failed", mural.pk)
+        job.state, job.finished_at = IndexJob.State.FAILED, timezone.now()
+        job.error = _reason(exc, mural)
+        job.save(update_fields=["state", "finished_at", "error"])
 
 
 def _prepare(detector, engine: str, device: str | None, ray_address: str | None):
