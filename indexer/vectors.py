@@ -16,7 +16,16 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .files import atomic_write
+from .files import atomic_write, file_sha256
+
+
+class CorruptIndex(RuntimeError):
+    """The FAISS file does not match the checksum its sidecar recorded, or cannot be read."""
+
+    def __init__(self, path: Path, why: str):
+        super().__init__(
+            f"the vector index {path} is corrupt ({why}); run `python manage.py rebuild_index`"
+        )
 
 
 class IndexMismatch(ValueError):
@@ -99,8 +108,12 @@ class VectorIndex:
         path = Path(path)
         if not path.exists() or not cls.sidecar(path).exists():
             return None
-        meta = json.loads(cls.sidecar(path).read_text())
-        index = faiss.read_index(str(path))
+        meta = read_sidecar(path)
+        check_checksum(path, meta)
+        try:
+            index = faiss.read_index(str(path))
+        except RuntimeError as exc:
+            raise CorruptIndex(path, f"FAISS cannot read it: {str(exc).splitlines()[0]}") from exc
         return cls(meta["embedder"], int(meta["dim"]), index)
 
     def save(self, path: str | os.PathLike) -> None:
@@ -116,8 +129,29 @@ def write_index_files(path: str | os.PathLike, index: faiss.Index, meta: dict) -
     path = Path(path)
     with atomic_write(path) as staged:
         faiss.write_index(index, str(staged))
+        meta = {**meta, "sha256": file_sha256(staged), "bytes": staged.stat().st_size}
     with atomic_write(VectorIndex.sidecar(path)) as staged:
         staged.write_text(json.dumps(meta))
+
+
+def read_sidecar(path: Path) -> dict:
+    try:
+        meta = json.loads(VectorIndex.sidecar(path).read_text())
+        if not isinstance(meta, dict) or "embedder" not in meta or "dim" not in meta:
+            raise ValueError("it lacks the embedder or the dimension")
+    except (ValueError, UnicodeDecodeError) as exc:
+        sidecar = VectorIndex.sidecar(path).name
+        raise CorruptIndex(path, f"its sidecar {sidecar} is unreadable") from exc
+    return meta
+
+
+def check_checksum(path: Path, meta: dict) -> None:
+    """The file's size and sha256 against what its writer recorded (files written before
+    checksums were recorded pass on their size alone, which they do not record either)."""
+    if "bytes" in meta and path.stat().st_size != meta["bytes"]:
+        raise CorruptIndex(path, f"{path.stat().st_size} bytes, {meta['bytes']} written")
+    if "sha256" in meta and file_sha256(path) != meta["sha256"]:
+        raise CorruptIndex(path, "its checksum does not match")
 
 
 @contextlib.contextmanager

@@ -28,12 +28,12 @@ class Drift:
     missing_in_faiss: list[int] = field(default_factory=list)
     extra_in_faiss: list[int] = field(default_factory=list)
     other_embedders: dict[str, int] = field(default_factory=dict)
+    corrupt: str = ""  # why the FAISS file cannot be trusted (checksum, unreadable), if so
 
     @property
     def ok(self) -> bool:
-        return not (self.missing_in_faiss or self.extra_in_faiss or self.other_embedders) and (
-            self.index_exists or self.database_count == 0
-        )
+        drifts = self.missing_in_faiss or self.extra_in_faiss or self.other_embedders
+        return not (drifts or self.corrupt) and (self.index_exists or self.database_count == 0)
 
     def as_dict(self, limit: int = 20) -> dict:
         data = asdict(self)
@@ -50,8 +50,12 @@ class Drift:
 def verify_index() -> Drift:
     """Compare the FAISS ids with the elements that have a vector in PostgreSQL."""
     path = Path(settings.VECTOR_INDEX_PATH)
+    corrupt = ""
     with vectors.locked(path):
-        index = vectors.VectorIndex.load(path)
+        try:
+            index = vectors.VectorIndex.load(path)
+        except vectors.CorruptIndex as exc:
+            index, corrupt = None, str(exc)
     db_ids = set(Element.objects.exclude(embedding=None).values_list("id", flat=True))
     faiss_ids = set(index.ids().tolist()) if index is not None else set()
     embedders: dict[str, int] = {}
@@ -70,6 +74,7 @@ def verify_index() -> Drift:
         missing_in_faiss=sorted(db_ids - faiss_ids),
         extra_in_faiss=sorted(faiss_ids - db_ids),
         other_embedders=embedders,
+        corrupt=corrupt,
     )
 
 

@@ -56,3 +56,25 @@ def test_it_refuses_vectors_from_another_embedder():
         index.check_compatible("open-clip-ViT-B-32-random", 512)
     with pytest.raises(IndexMismatch, match="512 dims"):
         index.add([1], unit_vectors(1, 512))
+
+
+def test_a_truncated_or_altered_index_file_is_detected_from_its_checksum(tmp_path):
+    from indexer.vectors import CorruptIndex
+
+    path = tmp_path / "elements.faiss"
+    index = VectorIndex("emb", 8)
+    index.add(np.arange(50), np.random.default_rng(0).normal(size=(50, 8)).astype(np.float32))
+    index.save(path)
+    assert len(VectorIndex.load(path)) == 50
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CorruptIndex, match="bytes.*run `python manage.py rebuild_index`"):
+        VectorIndex.load(path)
+    altered = bytearray(data)
+    altered[-5] ^= 0xFF
+    path.write_bytes(bytes(altered))
+    with pytest.raises(CorruptIndex, match="checksum does not match"):
+        VectorIndex.load(path)
+    VectorIndex.sidecar(path).write_text("{not json")
+    with pytest.raises(CorruptIndex, match="sidecar elements.faiss.json is unreadable"):
+        VectorIndex.load(path)

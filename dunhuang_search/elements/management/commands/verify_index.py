@@ -23,6 +23,8 @@ class Command(DatabaseCommand):
         drift = verify_index()
         if options["json"]:
             self.stdout.write(json.dumps(drift.as_dict()))
+        elif drift.corrupt:
+            self.stdout.write(drift.corrupt)
         else:
             self.stdout.write(
                 f"FAISS: {drift.faiss_count} vectors ({drift.embedder or 'no index'}); "
