@@ -1,5 +1,6 @@
-"""A bounded loopback load test of /api/v1/search/: a pooled WSGI server on 127.0.0.1, N client
-threads for S seconds, latency percentiles. Used by `bench_search --load-clients N`.
+"""A bounded loopback load test of /api/v1/search/: gunicorn on 127.0.0.1 with the project's
+configuration (dunhuang_search/gunicorn_conf.py, as `make serve` runs it), N client threads for
+S seconds, latency percentiles. Used by `bench_search --load-clients N`.
 
 Each LoadTest keeps its own state (server, port, first error), so runs do not leak into each
 other.
@@ -11,6 +12,7 @@ import http.client
 import logging
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -50,8 +52,8 @@ def server_env(var_dir: Path) -> dict[str, str]:
 
 
 class LoadTest:
-    """Queries by element (a `filtered_share` of them also by one cave) against a server that
-    serves the project from var_dir with `workers` pooled threads."""
+    """Queries by element (a `filtered_share` of them also by one cave) against gunicorn serving
+    the project from var_dir with `processes` gthread workers of `workers` threads each."""
 
     def __init__(
         self,
@@ -60,10 +62,12 @@ class LoadTest:
         caves: list[int],
         k: int = 10,
         filtered_share: float = 0.2,
-        workers: int = 8,
+        workers: int = 4,
+        processes: int = 2,
     ):
         self.var_dir, self.element_ids, self.caves = Path(var_dir), element_ids, caves
         self.k, self.filtered_share, self.workers = k, filtered_share, workers
+        self.processes = processes
         self.port = _free_port()
         self.first_error: str | None = None
         self.server: subprocess.Popen | None = None
@@ -98,15 +102,17 @@ class LoadTest:
             conn.close()
 
     def start_server(self) -> None:
-        code = (
-            "import django; django.setup(); "
-            "from dunhuang_search.search.poolserver import serve; "
-            f"serve({self.port}, {self.workers})"
-        )
+        env = {
+            **server_env(self.var_dir),
+            "HOST": f"127.0.0.1:{self.port}",
+            "WEB_WORKERS": str(self.processes),
+            "WEB_THREADS": str(self.workers),
+        }
+        gunicorn = Path(sys.executable).with_name("gunicorn")
         with self.log_path.open("w") as log:  # the child keeps its own copy of the descriptor
             self.server = subprocess.Popen(
-                [sys.executable, "-c", code],
-                env=server_env(self.var_dir),
+                [str(gunicorn), "-c", "dunhuang_search/gunicorn_conf.py"],
+                env=env,
                 cwd=Path(settings.BASE_DIR),
                 stdout=subprocess.DEVNULL,
                 stderr=log,
@@ -174,7 +180,7 @@ class LoadTest:
     def stop_server(self) -> None:
         if self.server is None:
             return
-        self.server.terminate()
+        self.server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
         try:
             self.server.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -189,8 +195,8 @@ class LoadTest:
     def summary(self, clients: int, statuses: Counter, latencies: list[float], elapsed: float):
         ok = statuses.get(200, 0)
         return {
-            "server": f"Django WSGI, {self.workers} pooled threads (poolserver.py), DEBUG off, "
-            "127.0.0.1",
+            "server": f"gunicorn, {self.processes} gthread workers x {self.workers} threads, "
+            "DEBUG off, 127.0.0.1",
             "clients": clients,
             "seconds": round(elapsed, 1),
             "elements": int(len(self.element_ids)),
