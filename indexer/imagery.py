@@ -123,6 +123,21 @@ def _as_srgb8(image: pyvips.Image) -> pyvips.Image:
     return image
 
 
+def save_pyramid(image: pyvips.Image, path: str | os.PathLike) -> None:
+    """Write `image` as the project's pyramid: tiled, JPEG-compressed, pyramidal BigTIFF
+    (the caller makes the write atomic)."""
+    image.tiffsave(
+        str(path),
+        tile=True,
+        tile_width=PYRAMID_TILE,
+        tile_height=PYRAMID_TILE,
+        pyramid=True,
+        bigtiff=True,
+        compression="jpeg",
+        Q=PYRAMID_QUALITY,
+    )
+
+
 def build_pyramid(
     source: str | os.PathLike,
     dest: str | os.PathLike,
@@ -144,16 +159,7 @@ def build_pyramid(
                 image.set_progress(True)
                 image.signal_connect("eval", lambda _image, p: progress(min(99, int(p.percent))))
                 image.signal_connect("posteval", lambda _image, p: progress(100))
-            image.tiffsave(
-                str(staged),
-                tile=True,
-                tile_width=PYRAMID_TILE,
-                tile_height=PYRAMID_TILE,
-                pyramid=True,
-                bigtiff=True,
-                compression="jpeg",
-                Q=PYRAMID_QUALITY,
-            )
+            save_pyramid(image, staged)
     except pyvips.Error as exc:
         raise ImageryError(
             f"{Path(source).name} is truncated or corrupt: {_first_line(exc)}"

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 
 from indexer.files import atomic_write, file_sha256
-from indexer.imagery import PYRAMID_QUALITY, PYRAMID_TILE
+from indexer.imagery import save_pyramid
 
 from .models import Derivative
 
@@ -50,16 +50,7 @@ def write_pyramid(image: np.ndarray, dest: Path) -> None:
     """An (h, w, 3) uint8 array as a tiled pyramidal TIFF, appearing at dest only when whole."""
     vips = _as_vips(image)
     with atomic_write(dest) as staged:
-        vips.tiffsave(
-            str(staged),
-            tile=True,
-            tile_width=PYRAMID_TILE,
-            tile_height=PYRAMID_TILE,
-            pyramid=True,
-            bigtiff=True,
-            compression="jpeg",
-            Q=PYRAMID_QUALITY,
-        )
+        save_pyramid(vips, staged)
 
 
 def write_mask(mask: np.ndarray, dest: Path) -> None:
