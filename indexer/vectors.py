@@ -9,6 +9,7 @@ import contextlib
 import fcntl
 import json
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,8 +109,7 @@ class VectorIndex:
         path = Path(path)
         if not path.exists() or not cls.sidecar(path).exists():
             return None
-        meta = read_sidecar(path)
-        check_checksum(path, meta)
+        meta = read_checked_sidecar(path)
         try:
             index = faiss.read_index(str(path))
         except RuntimeError as exc:
@@ -143,6 +143,22 @@ def read_sidecar(path: Path) -> dict:
         sidecar = VectorIndex.sidecar(path).name
         raise CorruptIndex(path, f"its sidecar {sidecar} is unreadable") from exc
     return meta
+
+
+def read_checked_sidecar(path: Path, attempts: int = 20, pause_s: float = 0.05) -> dict:
+    """The sidecar, once the file matches it. A writer renames the file into place before its
+    sidecar, so a reader between the two renames sees a mismatch for a moment: it looks again
+    for up to a second before calling the file corrupt."""
+    for attempt in range(attempts):
+        meta = read_sidecar(path)
+        try:
+            check_checksum(path, meta)
+            return meta
+        except CorruptIndex:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(pause_s)
+    raise AssertionError("unreachable")
 
 
 def check_checksum(path: Path, meta: dict) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from dunhuang_search.search.engine import SearchOutcome, run_search
 from dunhuang_search.search.forms import SORTS
-from dunhuang_search.search.query import SearchInputError, parse_request
+from dunhuang_search.search.query import SearchInputError, SearchUnavailable, parse_request
 from dunhuang_search.search.serializers import SearchResponseSerializer
 
 SEARCH_PARAMETERS = [
@@ -42,6 +42,12 @@ SEARCH_PARAMETERS = [
     OpenApiParameter("page_size", int, description="browse/text results per page (max 100)"),
 ]
 
+class ServiceUnavailable(APIException):
+    status_code = 503
+    default_detail = "search is unavailable"
+    default_code = "unavailable"
+
+
 def _page_link(request: Request, outcome: SearchOutcome, page: int) -> str | None:
     if outcome.total is None or page < 1 or page > outcome.num_pages:
         return None
@@ -53,6 +59,8 @@ def _page_link(request: Request, outcome: SearchOutcome, page: int) -> str | Non
 def search_response(request: Request, params, files=None) -> Response:
     try:
         outcome = run_search(parse_request(params, files))
+    except SearchUnavailable as exc:
+        raise ServiceUnavailable(f"{exc.param}: {exc.message}") from exc
     except SearchInputError as exc:
         raise ValidationError({exc.param: [exc.message]}) from exc
     page = outcome.request.page

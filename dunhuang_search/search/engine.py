@@ -12,9 +12,10 @@ import numpy as np
 from django.db.models import F, Q, QuerySet
 
 from dunhuang_search.elements.models import Element
+from indexer.vectors import CorruptIndex
 
 from . import faiss_service
-from .query import SearchInputError, SearchRequest
+from .query import SearchInputError, SearchRequest, SearchUnavailable
 from .similarity import Exclusion, nearest
 from .text import ParsedText, keyword_matches, parse_text
 
@@ -100,6 +101,8 @@ def loaded_index():
         return faiss_service.service().get()
     except faiss_service.NoIndexError as exc:
         raise SearchInputError("index", str(exc)) from exc
+    except CorruptIndex as exc:
+        raise SearchUnavailable("index", str(exc)) from exc
 
 
 def _check_embedder(index, embedder_id: str, param: str) -> None:

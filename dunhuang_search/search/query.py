@@ -20,9 +20,17 @@ from .forms import SearchForm
 class SearchInputError(ValueError):
     """A bad parameter: `param` names it, the message says what is wrong and what would do."""
 
+    status = 400
+
     def __init__(self, param: str, message: str):
         super().__init__(f"{param}: {message}")
         self.param, self.message = param, message
+
+
+class SearchUnavailable(SearchInputError):
+    """Search cannot answer until an operator acts (the vector index is corrupt): 503."""
+
+    status = 503
 
 
 @dataclass

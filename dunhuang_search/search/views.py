@@ -116,7 +116,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         try:
             outcome = run_search(parse_request(params, request.FILES))
         except SearchInputError as exc:
-            status = 400
+            status = exc.status  # 400, or 503 while the index is corrupt
             context["error"] = exc
         else:
             filter_params = outcome.request.filters.params()

@@ -27,3 +27,19 @@ def test_verify_index_reports_a_corrupt_file_and_rebuild_heals_it(settings, caps
     assert "run `python manage.py rebuild_index`" in capsys.readouterr().out
     build_index(16)
     assert verify_index().ok and verify_index().faiss_count == 30
+
+
+def test_search_answers_503_naming_rebuild_index_while_the_file_is_corrupt(settings, client):
+    elements = add_elements(make_mural(), np.random.default_rng(2).normal(size=(30, 16)))
+    build_index(16)
+    query = f"/api/v1/search/?element={elements[0].pk}&k=5"
+    assert client.get(query).status_code == 200
+    path = settings.VECTOR_INDEX_PATH
+    path.write_bytes(path.read_bytes()[:-100])
+    answer = client.get(query)
+    assert answer.status_code == 503
+    assert "run `python manage.py rebuild_index`" in answer.json()["error"]
+    page = client.get(f"/search/?element={elements[0].pk}")
+    assert page.status_code == 503 and b"rebuild_index" in page.content
+    build_index(16)
+    assert client.get(query).status_code == 200
