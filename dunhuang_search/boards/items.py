@@ -202,12 +202,15 @@ def dating_text(dating: dict) -> str:
     return "undated"
 
 
-def place_text(item: BoardItem) -> str:
-    """ "Mogao cave 220, south wall" from the frozen facts (they outlive the mural); the site's
-    name without its "Caves" ("Mogao Caves" -> "Mogao"), as plates cite it."""
-    facts = item.frozen
+def place_of(facts: dict) -> str:
+    """ "Mogao cave 220, south wall" from an item's frozen facts (they outlive the mural); the
+    site's name without its "Caves" ("Mogao Caves" -> "Mogao"), as plates cite it."""
     site = str(facts.get("site") or "Unknown site").removesuffix(" Caves")
     return f"{site} cave {facts.get('cave', '?')}, {facts.get('wall', '?')} wall"
+
+
+def place_text(item: BoardItem) -> str:
+    return place_of(item.frozen)
 
 
 def caption_text(item: BoardItem) -> str:
