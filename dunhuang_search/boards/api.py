@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -293,7 +294,7 @@ class SnapshotView(APIView):
 class ExportJsonView(APIView):
     permission_classes = [Curating]
 
-    @extend_schema(responses={200: OpenApiResponse(description="the board as JSON")})
+    @extend_schema(responses=s.RecordSerializer)
     def get(self, request: Request, pk: int) -> Response:
         try:
             record = nonempty_record(board_for(request, pk))
@@ -307,7 +308,9 @@ class ExportJsonView(APIView):
 class ExportCsvView(APIView):
     permission_classes = [Curating]
 
-    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="one row an item")})
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="rows")}
+    )
     def get(self, request: Request, pk: int) -> HttpResponse:
         try:
             record = nonempty_record(board_for(request, pk))
@@ -321,9 +324,7 @@ class ExportCsvView(APIView):
 class ImportView(APIView):
     permission_classes = [Curating]
 
-    @extend_schema(
-        request={"application/json": {"type": "object"}}, responses={201: s.BoardSerializer}
-    )
+    @extend_schema(request=s.RecordSerializer, responses={201: s.BoardSerializer})
     def post(self, request: Request) -> Response:
         try:
             board = import_board(request.data, request.user)

@@ -16,15 +16,15 @@ class PeriodFactsSerializer(serializers.Serializer):
 
 
 class DatingSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(choices=["override", "mural", "undated"])
+    source = serializers.CharField(help_text="override, mural or undated")
     period = PeriodFactsSerializer(allow_null=True)
     start_year = serializers.IntegerField(allow_null=True)
     end_year = serializers.IntegerField(allow_null=True)
     reason = serializers.CharField(allow_blank=True)
 
 
-class ItemSerializer(serializers.Serializer):
-    """An item as records.item_record gives it (plus its lane id)."""
+class RecordItemSerializer(serializers.Serializer):
+    """An item as records.item_record gives it (in exports and snapshots)."""
 
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=["element", "region"])
@@ -32,7 +32,6 @@ class ItemSerializer(serializers.Serializer):
     mural_id = serializers.IntegerField(allow_null=True)
     region = serializers.ListField(child=serializers.IntegerField(), min_length=4, max_length=4)
     lane = serializers.CharField(allow_null=True)
-    lane_id = serializers.IntegerField(allow_null=True)
     position = serializers.IntegerField()
     caption = serializers.CharField(help_text="its own caption, or the plate's form")
     own_caption = serializers.CharField(allow_blank=True)
@@ -41,6 +40,24 @@ class ItemSerializer(serializers.Serializer):
     source_gone = serializers.BooleanField()
     crop = serializers.CharField(allow_null=True, help_text="IIIF region URL (path)")
     frozen = serializers.JSONField(help_text="what the item showed when it was added")
+
+
+class ItemSerializer(RecordItemSerializer):
+    """An item on its board, with its lane's id (null: the undated tray)."""
+
+    lane_id = serializers.IntegerField(allow_null=True)
+
+
+class RecordSerializer(serializers.Serializer):
+    """A board as data (records.board_record): its JSON export, a snapshot's frozen data, and
+    what the import reads."""
+
+    format = serializers.CharField()
+    board = serializers.IntegerField(allow_null=True)
+    title = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    lanes = serializers.ListField(child=serializers.CharField())
+    items = RecordItemSerializer(many=True)
 
 
 class LaneSerializer(serializers.Serializer):
@@ -130,4 +147,4 @@ class SnapshotSerializer(serializers.Serializer):
     title = serializers.CharField()
     created_at = serializers.DateTimeField()
     url = serializers.CharField()
-    data = serializers.JSONField()
+    data = RecordSerializer()

@@ -59,8 +59,9 @@ def test_who_sees_and_who_changes_a_board(board, people):
 
 def test_the_owner_shares_with_a_user_and_the_share_gives_edit_rights(board, people):
     owner = client_for(people["owner"])
-    shared = owner.post(f"/api/v1/boards/{board.pk}/shares/",
-                        {"user": "editor", "can_edit": True}, format="json")  # fmt: skip
+    shared = owner.post(
+        f"/api/v1/boards/{board.pk}/shares/", {"user": "editor", "can_edit": True}, format="json"
+    )
     assert shared.status_code == 201
     board.refresh_from_db()
     assert board.visibility == "shared"
@@ -72,15 +73,19 @@ def test_the_owner_shares_with_a_user_and_the_share_gives_edit_rights(board, peo
 def test_items_from_an_element_and_from_a_region(board, people, wall):
     owner = client_for(people["owner"])
     lane = board.lanes.get()
-    made = owner.post(items_url(board), {"element": wall["apsara"].pk, "lane": lane.pk,
-                                         "note": "ribbons"}, format="json")  # fmt: skip
+    made = owner.post(
+        items_url(board),
+        {"element": wall["apsara"].pk, "lane": lane.pk, "note": "ribbons"},
+        format="json",
+    )
     assert made.status_code == 201, made.content
     item = made.json()
     assert item["lane_id"] == lane.pk and item["kind"] == "element"
     assert item["caption"] == "Mogao cave 220, south wall, Early Tang (618–704)"
     assert item["crop"].startswith(f"/iiif/3/{wall['mural'].pk}/400,300,120,90/")
-    region = owner.post(items_url(board), {"mural": wall["mural"].pk,
-                                           "region": [10, 20, 300, 200]}, format="json")  # fmt: skip
+    region = owner.post(
+        items_url(board), {"mural": wall["mural"].pk, "region": [10, 20, 300, 200]}, format="json"
+    )
     assert region.status_code == 201 and region.json()["lane"] is None
     assert region.json()["region"] == [10, 20, 300, 200]
 
@@ -96,8 +101,10 @@ def test_items_from_an_element_and_from_a_region(board, people, wall):
     ],
 )
 def test_bad_items_are_refused_and_nothing_is_written(board, people, wall, body, message):
-    body = {k: wall["mural"].pk if v == "MURAL" else wall["donor"].pk if v == "ELEMENT" else v
-            for k, v in body.items()}  # fmt: skip
+    body = {
+        k: wall["mural"].pk if v == "MURAL" else wall["donor"].pk if v == "ELEMENT" else v
+        for k, v in body.items()
+    }
     before = BoardItem.objects.count()
     answer = client_for(people["owner"]).post(items_url(board), body, format="json")
     assert answer.status_code == 400
@@ -117,13 +124,15 @@ def test_moving_captioning_and_re_dating_an_item(board, people, wall):
     item = board.items.get(element=wall["apsara"])
     url = f"{items_url(board)}{item.pk}/"
     lane = board.lanes.get()
-    moved = owner.patch(url, {"lane": lane.pk, "position": 0, "caption": "Apsara, cave 220"},
-                        format="json")  # fmt: skip
+    moved = owner.patch(
+        url, {"lane": lane.pk, "position": 0, "caption": "Apsara, cave 220"}, format="json"
+    )
     assert moved.status_code == 200, moved.content
     assert moved.json()["lane_id"] == lane.pk and moved.json()["position"] == 0
     assert moved.json()["caption"] == "Apsara, cave 220"
-    backwards = owner.patch(url, {"override": {"start_year": 650, "end_year": 600,
-                                               "reason": "x"}}, format="json")  # fmt: skip
+    backwards = owner.patch(
+        url, {"override": {"start_year": 650, "end_year": 600, "reason": "x"}}, format="json"
+    )
     assert backwards.status_code == 400 and "starts after it ends" in backwards.json()["error"]
     no_reason = owner.patch(url, {"override": {"period": "sui"}}, format="json")
     assert no_reason.status_code == 400 and "reason" in no_reason.json()["error"]
@@ -131,8 +140,9 @@ def test_moving_captioning_and_re_dating_an_item(board, people, wall):
     assert unknown.status_code == 400 and "no period 'ming'" in unknown.json()["error"]
     item.refresh_from_db()
     assert item.override_reason == "" and item.override_start_year is None
-    sui = owner.patch(url, {"override": {"period": "sui", "reason": "ribbon ends as in 420"}},
-                      format="json")  # fmt: skip
+    sui = owner.patch(
+        url, {"override": {"period": "sui", "reason": "ribbon ends as in 420"}}, format="json"
+    )
     assert sui.json()["dating"]["period"]["slug"] == "sui"
     assert sui.json()["dating"]["source"] == "override"
     cleared = owner.patch(url, {"override": None, "lane": None}, format="json")
@@ -162,18 +172,26 @@ def test_publishing_a_snapshot_freezes_the_board(board, people, wall):
     again = client_for().get(f"/api/v1/board-snapshots/{snapshot['id']}/")
     assert again.status_code == 200 and again.json()["data"] == snapshot["data"]
     assert "later" not in str(again.json()["data"])
-    assert client_for(people["viewer"]).post(
-        f"/api/v1/boards/{board.pk}/snapshots/").status_code == 404  # fmt: skip
+    assert (
+        client_for(people["viewer"]).post(f"/api/v1/boards/{board.pk}/snapshots/").status_code
+        == 404
+    )
     assert client_for().get("/api/v1/board-snapshots/999999/").status_code == 404
 
 
 def test_the_json_export_imports_back_into_a_new_board(board, people, wall):
     owner = client_for(people["owner"])
     item = board.items.get(element=wall["apsara"])
-    owner.patch(f"{items_url(board)}{item.pk}/", {"override": {
-        "start_year": 581, "end_year": 618, "reason": "ribbons"}}, format="json")  # fmt: skip
-    owner.post(items_url(board), {"mural": wall["mural"].pk, "region": [10, 20, 300, 200],
-                                  "caption": "the whole donor row"}, format="json")  # fmt: skip
+    owner.patch(
+        f"{items_url(board)}{item.pk}/",
+        {"override": {"start_year": 581, "end_year": 618, "reason": "ribbons"}},
+        format="json",
+    )
+    owner.post(
+        items_url(board),
+        {"mural": wall["mural"].pk, "region": [10, 20, 300, 200], "caption": "the whole donor row"},
+        format="json",
+    )
     exported = owner.get(f"/api/v1/boards/{board.pk}/export.json")
     assert exported.status_code == 200
     record = exported.json()
@@ -184,10 +202,25 @@ def test_the_json_export_imports_back_into_a_new_board(board, people, wall):
     again = owner.get(f"/api/v1/boards/{copy.pk}/export.json").json()
 
     def comparable(rec):
-        keep = ("kind", "element_id", "mural_id", "region", "lane", "position", "caption",
-                "own_caption", "note", "dating", "source_gone", "crop", "frozen")  # fmt: skip
-        return {**{k: rec[k] for k in ("title", "description", "lanes")},
-                "items": [{k: i[k] for k in keep} for i in rec["items"]]}  # fmt: skip
+        keep = (
+            "kind",
+            "element_id",
+            "mural_id",
+            "region",
+            "lane",
+            "position",
+            "caption",
+            "own_caption",
+            "note",
+            "dating",
+            "source_gone",
+            "crop",
+            "frozen",
+        )
+        return {
+            **{k: rec[k] for k in ("title", "description", "lanes")},
+            "items": [{k: i[k] for k in keep} for i in rec["items"]],
+        }
 
     assert comparable(again) == comparable(record)
     assert len(record["items"]) == 3
@@ -200,11 +233,14 @@ def test_the_json_export_imports_back_into_a_new_board(board, people, wall):
         (lambda r: r.update(items=[]), "no items"),
         (lambda r: r["items"][0].update(region=[1, 2]), "four integers"),
         (lambda r: r["items"][-1].update(lane="nowhere"), "not in the board's lanes"),
-        (lambda r: r["items"][-1].update(dating={"source": "override", "period": None,
-                                                 "start_year": 700, "end_year": 600}),
-         "ordered integers"),
+        (
+            lambda r: r["items"][-1].update(
+                dating={"source": "override", "period": None, "start_year": 700, "end_year": 600}
+            ),
+            "ordered integers",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_bad_import_writes_nothing(board, people, change, message):
     owner = client_for(people["owner"])
     record = owner.get(f"/api/v1/boards/{board.pk}/export.json").json()
@@ -225,9 +261,14 @@ def test_the_csv_export_has_a_row_per_item(board, people):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/boards/{}/export.json", "/api/v1/boards/{}/export.csv",
-             "/boards/{}/manifest.json", "/boards/{}/plate.pdf"],
-)  # fmt: skip
+    "path",
+    [
+        "/api/v1/boards/{}/export.json",
+        "/api/v1/boards/{}/export.csv",
+        "/boards/{}/manifest.json",
+        "/boards/{}/plate.pdf",
+    ],
+)
 def test_exporting_an_empty_board_is_a_400(people, path):
     empty = Board.objects.create(owner=people["owner"], title="empty")
     client = client_for(people["owner"])
