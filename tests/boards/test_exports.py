@@ -88,7 +88,7 @@ def test_the_manifest_has_a_canvas_per_item_with_its_region_and_notes(plate_boar
 
 
 def test_each_item_has_a_content_state_that_opens_its_region_on_its_mural(plate_board):
-    board, mural, client = plate_board["board"], plate_board["mural"], plate_board["client"]
+    board, client = plate_board["board"], plate_board["client"]
     manifest = client.get(f"/boards/{board.pk}/manifest.json").json()
     states = []
     for canvas in manifest["items"]:
