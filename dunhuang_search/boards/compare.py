@@ -4,7 +4,7 @@ is unknown are shown fitted, and marked as not to scale."""
 
 from __future__ import annotations
 
-from .items import CROP_BOX
+from .items import region_url
 
 CM_PER_INCH = 2.54
 DISPLAY_BOX = 320  # CSS pixels for the largest item, in its longest dimension
@@ -41,8 +41,9 @@ def compare_items(items: list[dict]) -> dict:
             _, _, w, h = item["region"]
             fit = DISPLAY_BOX / max(w, h)
             width, height = w * fit, h * fit
-        crop = item["crop"] and item["crop"].replace(
-            f"^!{CROP_BOX},{CROP_BOX}", f"^!{DISPLAY_BOX * 2},{DISPLAY_BOX * 2}")  # fmt: skip
+        crop = item["crop"] and region_url(
+            item["mural_id"], item["region"], f"^!{DISPLAY_BOX * 2},{DISPLAY_BOX * 2}"
+        )
         shown.append({
             "item": item, "crop": crop, "width": round(width, 2), "height": round(height, 2),
             "to_scale": bool(size), "size_cm": size and (round(size[0], 1), round(size[1], 1)),
@@ -52,4 +53,5 @@ def compare_items(items: list[dict]) -> dict:
         "px_per_cm": px_per_cm,
         "scale_bar": scale_bar(px_per_cm) if px_per_cm else None,
         "overlay": shown[:2],
+        "overlay_height": max(s["height"] for s in shown[:2]),
     }

@@ -218,12 +218,17 @@ def caption_text(item: BoardItem) -> str:
     return f"{place_text(item)}, {dating_text(item_dating(item))}"
 
 
+def region_url(mural_id: int, region: list[int], size: str) -> str:
+    """A region of a mural through the IIIF Image API (a site-relative URL)."""
+    return reverse(
+        "iiif:image",
+        kwargs={"pk": mural_id, "region": ",".join(str(v) for v in region), "size": size,
+                "rotation": "0", "quality": "default", "fmt": "jpg"},
+    )  # fmt: skip
+
+
 def crop_path(item: BoardItem, size: str = f"^!{CROP_BOX},{CROP_BOX}") -> str | None:
     """The item's region through the IIIF Image API (None once its mural is gone)."""
     if item.mural_id is None:
         return None
-    return reverse(
-        "iiif:image",
-        kwargs={"pk": item.mural_id, "region": ",".join(str(v) for v in item.bbox),
-                "size": size, "rotation": "0", "quality": "default", "fmt": "jpg"},
-    )  # fmt: skip
+    return region_url(item.mural_id, item.bbox, size)

@@ -178,10 +178,12 @@ def _pin_target(data) -> dict:
     """{element} or {mural, box} from the request's fields; BoardInputError names what is bad."""
     try:
         if data.get("element"):
-            element = Element.objects.shown().select_related("mural").filter(
+            element = Element.objects.select_related("mural").filter(
                 pk=int(data["element"])).first()  # fmt: skip
             if element is None:
                 raise BoardInputError(f"no element {data['element']}")
+            if element.source == Element.Source.DENSE:  # a search window: pinned as a region
+                return {"mural": element.mural, "box": Box(*element.bbox)}
             return {"element": element}
         mural = Mural.objects.filter(pk=int(data.get("mural") or 0)).first()
         if mural is None:

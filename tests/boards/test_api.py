@@ -7,18 +7,11 @@ import csv
 import io
 
 import pytest
-from rest_framework.test import APIClient
 
 from dunhuang_search.boards.models import Board, BoardItem, BoardShare, BoardSnapshot, Lane
+from tests.boards.helpers import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def items_url(board) -> str:

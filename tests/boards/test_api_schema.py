@@ -7,8 +7,7 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from tests.api.test_schema_conformance import operations, response_schema
-from tests.boards.test_api import client_for
+from tests.boards.helpers import client_for, operations, response_schema
 
 pytestmark = pytest.mark.django_db
 

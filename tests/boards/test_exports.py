@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import copy
 import re
 import zlib
 
@@ -19,25 +18,11 @@ from dunhuang_search.boards.items import Box, add_item
 from dunhuang_search.boards.models import Board, Lane
 from dunhuang_search.boards.records import publish_snapshot
 from tests.boards.conftest import archaeologist
-from tests.elements.test_iiif_manifest import MANIFEST_SCHEMA, URI
+from tests.boards.helpers import BOARD_MANIFEST_SCHEMA
 from tests.factories import add_element, ingested_mural
 
 pytestmark = pytest.mark.django_db
 JSON_LD = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
-
-
-def board_schema() -> dict:
-    """The Presentation 3 Manifest shapes, with a board's canvases: each is an item's region,
-    its notes annotate the whole canvas, a frozen crop may have no painting."""
-    schema = copy.deepcopy(MANIFEST_SCHEMA)
-    canvas = schema["properties"]["items"]["items"]
-    note = canvas["properties"]["annotations"]["items"]["properties"]["items"]["items"]
-    note["properties"]["motivation"] = {
-        "enum": ["describing", "classifying", "identifying", "commenting"]
-    }
-    note["properties"]["target"] = URI
-    canvas["required"] = [*canvas["required"], "label", "annotations"]
-    return schema
 
 
 @pytest.fixture
@@ -65,7 +50,7 @@ def test_the_manifest_has_a_canvas_per_item_with_its_region_and_notes(plate_boar
     response = client.get(f"/boards/{board.pk}/manifest.json")
     assert response.status_code == 200 and response["Content-Type"] == JSON_LD
     manifest = response.json()
-    jsonschema.validate(manifest, board_schema())
+    jsonschema.validate(manifest, BOARD_MANIFEST_SCHEMA)
     assert manifest["id"] == f"http://testserver/boards/{board.pk}/manifest.json"
     assert len(manifest["items"]) == 3
     first = manifest["items"][0]
