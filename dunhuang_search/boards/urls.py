@@ -3,7 +3,7 @@ site root by dunhuang_search/urls.py."""
 
 from django.urls import path
 
-from . import api, exports, views
+from . import api, editing, exports, views
 
 app_name = "boards"
 
@@ -12,6 +12,8 @@ pages = [
     path("boards/<int:pk>/", views.board_page, name="board"),
     path("boards/<int:pk>/compare/", views.compare_page, name="compare"),
     path("boards/<int:pk>/publish/", views.publish, name="publish"),
+    path("boards/<int:pk>/items/<int:item_id>/edit/", editing.edit_item, name="edit-item"),
+    path("boards/<int:pk>/settings/", editing.board_settings, name="settings"),
     path("boards/pin/", views.pin, name="pin"),
     path("boards/public/<str:token>/", views.public_board, name="public"),
     path("boards/snapshots/<int:snapshot_id>/", views.snapshot_page, name="snapshot"),

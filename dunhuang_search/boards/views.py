@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from dunhuang_search.accounts.roles import ARCHAEOLOGIST, role_required
-from dunhuang_search.catalogue.models import Mural
+from dunhuang_search.catalogue.models import Mural, Period
 from dunhuang_search.elements.models import Element
 
 from .compare import compare_items
@@ -104,6 +104,8 @@ def board_page(request: HttpRequest, pk: int) -> HttpResponse:
             "itemUrl": reverse("boards:api-item", args=[board.pk, 0]).replace("/0/", "/{id}/"),
         },  # fmt: skip
         "snapshots": board.snapshots.all()[:20],
+        "periods": Period.objects.all(),
+        "visibilities": Board.Visibility.choices,
     }
     return render(request, "boards/board.html", context)
 

@@ -132,3 +132,54 @@ def test_pinning_an_element_or_a_region(board, people, wall):
     stranger = logged_in(people["stranger"])
     taken = stranger.post("/boards/pin/", {"element": wall["donor"].pk, "board": board.pk})
     assert taken.status_code == 400 and BoardItem.objects.count() == count
+
+
+def test_editing_an_item_from_the_page(board, people, wall):
+    owner = logged_in(people["owner"])
+    item = board.items.get(element=wall["donor"])
+    url = f"/boards/{board.pk}/items/{item.pk}/edit/"
+    assert 'action="' + url in owner.get(f"/boards/{board.pk}/").content.decode()
+    fields = {
+        "caption": "Donor, cave 220",
+        "note": "crown",
+        "override": "years",
+        "start_year": "650",
+        "end_year": "600",
+        "reason": "crown",
+    }
+    answer = owner.post(url, fields, follow=True)
+    assert "starts after it ends" in answer.content.decode()
+    item.refresh_from_db()
+    assert item.caption == "" and item.override_start_year is None  # nothing half-written
+    owner.post(url, {**fields, "start_year": "581", "end_year": "618"})
+    item.refresh_from_db()
+    assert (item.caption, item.override_start_year, item.override_reason) == (
+        "Donor, cave 220",
+        581,
+        "crown",
+    )
+    owner.post(url, {"override": "period", "period": "sui", "reason": "ribbons"})
+    item.refresh_from_db()
+    assert item.override_period.slug == "sui" and item.override_start_year is None
+    assert logged_in(people["stranger"]).post(url, {"caption": "x"}).status_code == 404
+    assert Client().post(url, {"caption": "x"}).status_code == 302
+    owner.post(url, {"remove": "1"})
+    assert not BoardItem.objects.filter(pk=item.pk).exists()
+
+
+def test_the_owner_sets_visibility_and_shares(board, people):
+    owner = logged_in(people["owner"])
+    url = f"/boards/{board.pk}/settings/"
+    owner.post(url, {"visibility": "private", "share": "editor", "can_edit": "on"})
+    board.refresh_from_db()
+    assert board.visibility == "shared" and board.shares.get().can_edit
+    editor = logged_in(people["editor"])
+    assert editor.get(f"/boards/{board.pk}/").status_code == 200
+    assert editor.post(url, {"visibility": "public"}).status_code == 403
+    owner.post(url, {"visibility": "public"})
+    board.refresh_from_db()
+    page = owner.get(f"/boards/{board.pk}/").content.decode()
+    assert f"/boards/public/{board.public_token}/" in page
+    answer = owner.post(url, {"visibility": "public", "share": "nobody"}, follow=True)
+    assert "No user or group named" in answer.content.decode()
+    assert board.shares.count() == 1
