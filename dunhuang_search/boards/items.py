@@ -169,7 +169,9 @@ def set_override(
     item.override_period = period
     item.override_start_year, item.override_end_year = start_year, end_year
     item.override_reason = "" if clearing else reason.strip()
-    item.save()
+    with transaction.atomic():
+        item.save()
+        item.board.save(update_fields=["updated_at"])
     return item
 
 

@@ -183,3 +183,17 @@ def test_the_owner_sets_visibility_and_shares(board, people):
     answer = owner.post(url, {"visibility": "public", "share": "nobody"}, follow=True)
     assert "No user or group named" in answer.content.decode()
     assert board.shares.count() == 1
+
+
+def test_the_pin_button_is_offered_to_archaeologists_only(people, wall):
+    from django.template.loader import render_to_string
+
+    def button(user):
+        return render_to_string("boards/_pin_button.html", {"user": user, "element": 5})
+
+    assert 'class="pin-button"' in button(people["owner"])
+    assert "/boards/pin/?element=5" in button(people["owner"])
+    assert "pin-button" not in button(people["reader"])
+    from django.contrib.auth.models import AnonymousUser
+
+    assert "pin-button" not in button(AnonymousUser())
