@@ -11,7 +11,7 @@ from django.db import transaction
 from dunhuang_search.catalogue.models import Mural, Period
 from dunhuang_search.elements.models import Element
 
-from .items import BoardInputError, Box, caption_text, crop_path, item_dating
+from .items import BoardInputError, Box, caption_text, crop_path, frozen_facts, item_dating
 from .models import Board, BoardItem, BoardSnapshot, Lane
 
 FORMAT = "dunhuang-search/board@1"
@@ -155,6 +155,8 @@ def _imported_item(board: Board, lanes: dict[str, Lane], entry: dict, index: int
     kind = entry.get("kind")
     if kind not in BoardItem.Kind.values:
         raise BoardInputError(f"item {index}: kind must be element or region")
+    if not frozen and mural is not None:
+        frozen = frozen_facts(mural, element)
     return BoardItem(
         board=board, kind=kind, element=element, mural=mural,
         x=box.x, y=box.y, w=box.w, h=box.h,

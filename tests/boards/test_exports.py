@@ -148,3 +148,25 @@ def test_a_private_boards_exports_are_hidden_and_a_public_token_opens_them(plate
     assert anonymous.get(f"/boards/{board.pk}/plate.pdf?token={token}").status_code == 200
     assert anonymous.get(f"/boards/public/{token}/").status_code == 200
     assert anonymous.get(f"/boards/public/{token}x/").status_code == 404
+
+
+def test_a_board_whose_mural_was_deleted_still_exports_its_frozen_crops(plate_board):
+    board, client, mural = plate_board["board"], plate_board["client"], plate_board["mural"]
+    cave = mural.cave
+    mural.delete()
+    cave.delete()
+    assert board.items.count() == 3
+    assert all(i.mural_id is None and i.source_gone for i in board.items.all())
+    manifest = client.get(f"/boards/{board.pk}/manifest.json").json()
+    jsonschema.validate(manifest, BOARD_MANIFEST_SCHEMA)
+    assert all(canvas["items"] == [] for canvas in manifest["items"])
+    first = manifest["items"][0]
+    assert first["summary"]["en"] == ["a frozen crop: its source was deleted"]
+    notes = {a["motivation"]: a["body"]["value"] for a in first["annotations"][0]["items"]}
+    assert notes["describing"] == "Mogao cave 220, south wall, Early Tang (618–704)"
+    assert "its source element was deleted" in notes["commenting"]
+    pdf = client.get(f"/boards/{board.pk}/plate.pdf")
+    pages, text = pdf_pages_and_text(pdf.content)
+    assert pages == 3 and "frozen crop: source gone" in text
+    page = client.get(f"/boards/{board.pk}/")
+    assert page.status_code == 200 and b"frozen crop" in page.content
