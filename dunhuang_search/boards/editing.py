@@ -4,13 +4,15 @@ shares. Each answers a redirect to the board with a message; bad input changes n
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from dunhuang_search.accounts.roles import ARCHAEOLOGIST, role_required
@@ -19,7 +21,8 @@ from dunhuang_search.catalogue.models import Period
 from .exports import viewable_board
 from .items import BoardInputError, set_override
 from .models import Board, BoardItem, BoardShare
-from .permissions import can_edit
+from .permissions import can_edit, visible_boards
+from .records import import_board
 
 
 def _editable(request: HttpRequest, pk: int) -> Board:
@@ -103,3 +106,29 @@ def board_settings(request: HttpRequest, pk: int) -> HttpResponse:
         board.save(update_fields=["visibility", "updated_at"])
     messages.success(request, f"The board is {board.get_visibility_display().lower()}.")
     return redirect("boards:board", pk=pk)
+
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+@role_required(ARCHAEOLOGIST)
+@require_POST
+def import_page(request: HttpRequest) -> HttpResponse:
+    """A board's JSON export uploaded as `record`, made into a new board of the visitor's."""
+    upload = request.FILES.get("record")
+    try:
+        if upload is None:
+            raise BoardInputError("choose a board's JSON export to import")
+        if upload.size > MAX_IMPORT_BYTES:
+            raise BoardInputError("the file is larger than 20 MB")
+        try:
+            record = json.loads(upload.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BoardInputError(f"the file is not JSON ({exc})") from None
+        board = import_board(record, request.user)
+    except BoardInputError as exc:
+        boards = visible_boards(request.user).select_related("owner")
+        context = {"boards": boards, "error": f"Not imported: {exc}."}
+        return render(request, "boards/list.html", context, status=400)
+    messages.success(request, f"Imported “{board.title}”.")
+    return redirect("boards:board", pk=board.pk)

@@ -9,6 +9,7 @@ app_name = "boards"
 
 pages = [
     path("boards/", views.board_list, name="list"),
+    path("boards/import/", editing.import_page, name="import"),
     path("boards/<int:pk>/", views.board_page, name="board"),
     path("boards/<int:pk>/compare/", views.compare_page, name="compare"),
     path("boards/<int:pk>/publish/", views.publish, name="publish"),

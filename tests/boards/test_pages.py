@@ -197,3 +197,23 @@ def test_the_pin_button_is_offered_to_archaeologists_only(people, wall):
     from django.contrib.auth.models import AnonymousUser
 
     assert "pin-button" not in button(AnonymousUser())
+
+
+def test_importing_a_json_export_from_the_list_page(board, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    owner = logged_in(people["owner"])
+    exported = owner.get(f"/api/v1/boards/{board.pk}/export.json").content
+    upload = SimpleUploadedFile("board.json", exported, content_type="application/json")
+    answer = owner.post("/boards/import/", {"record": upload})
+    copy = Board.objects.exclude(pk=board.pk).get()
+    assert answer.status_code == 302 and answer["Location"] == f"/boards/{copy.pk}/"
+    assert copy.items.count() == 2 and list(copy.lanes.values_list("name", flat=True)) == [
+        "donor headdress"
+    ]
+    junk = SimpleUploadedFile("board.json", b"{not json", content_type="application/json")
+    refused = owner.post("/boards/import/", {"record": junk})
+    assert refused.status_code == 400 and "not JSON" in refused.content.decode()
+    assert Board.objects.count() == 2
+    reader = logged_in(people["reader"])
+    assert reader.post("/boards/import/", {"record": upload}).status_code == 403
