@@ -73,6 +73,10 @@ def png_crop(data: dict) -> io.BytesIO:
     return upload
 
 
+#: paths whose operations need a signed-in user, walked by their app's own test instead
+#: (tests/boards/test_api_schema.py), with the helpers of this module
+COVERED_ELSEWHERE = ("/api/v1/boards", "/api/v1/board-snapshots")
+
 #: requests for every operation that is not a GET, by operationId: (query, multipart data)
 EXAMPLE_REQUESTS = {
     "v1_search_create": lambda data: ({"k": 3}, {"image": png_crop(data)}),
@@ -141,6 +145,8 @@ def test_every_endpoint_answers_what_the_schema_documents(api_data):
     components = schema["components"]["schemas"]
     checked = []
     for path, method, operation in operations(schema):
+        if path.startswith(COVERED_ELSEWHERE):
+            continue
         url = fill_path(path, api_data)
         for response in call(client, method, url, operation, api_data):
             assert response.status_code == 200, (method, url, response.content[:500])
