@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
@@ -70,7 +71,9 @@ def build_mask(data: dict, mural: Mural, box: tuple) -> tuple:
             }
         if data.get("simulated") not in (None, ""):
             spec = data["simulated"]
-            return mask_inputs.simulated(spec, size), {"kind": "simulated", **spec}
+            mask = mask_inputs.simulated(spec, size)
+            level, seed = spec.get("level", "light"), spec.get("seed", 0)
+            return mask, {"kind": "simulated", "damage": spec["kind"], "level": level, "seed": seed}
         pixels = read_region(mural, box)
         if data.get("clicks") not in (None, ""):
             method = data.get("click_method")
@@ -126,7 +129,7 @@ class MaskView(APIView):
 
     @extend_schema(
         request=MaskRequestSerializer,
-        responses={(200, "image/png"): OpenApiResponse(description="the mask, 8-bit PNG")},
+        responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, "the mask, 8-bit PNG")},
         summary="Propose a mask from 1-3 clicks or from the suggested losses",
     )
     def post(self, request):
@@ -197,7 +200,7 @@ class ReviewView(APIView):
 class ExportView(APIView):
     @extend_schema(
         responses={(200, "application/zip"): OpenApiResponse(
-            description="derivative-<id>.png, -mask.png and .prov.json (W3C PROV)")},
+            OpenApiTypes.BINARY, "derivative-<id>.png, -mask.png and .prov.json (W3C PROV)")},
         summary="Export a derivative with its provenance sidecar",
     )  # fmt: skip
     def get(self, request, pk: int):
@@ -206,6 +209,3 @@ class ExportView(APIView):
                                 content_type="application/zip")  # fmt: skip
         response["Content-Disposition"] = f'attachment; filename="derivative-{row.pk}.zip"'
         return response
-
-
-

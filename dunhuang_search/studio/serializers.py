@@ -80,6 +80,7 @@ class DerivativeSerializer(serializers.ModelSerializer):
     reviewed_by = serializers.SerializerMethodField()
     iiif = serializers.SerializerMethodField()
     provenance = serializers.SerializerMethodField()
+    review_state = serializers.CharField(help_text="proposed, approved or rejected")
 
     class Meta:
         model = Derivative
