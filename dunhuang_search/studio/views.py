@@ -25,6 +25,7 @@ METHOD_NOTES = {
     "pconv": "the learned partial-convolution U-Net",
     "search-guided": "aligned intact copies of the element's motif (needs an element)",
 }
+VIEW_BOX = 1600  # px: before and after are shown at most this size
 DEFAULT_REGION = 1024  # px: the studio opens on the middle of a mural when no region is given
 
 
@@ -81,7 +82,10 @@ def job_status(request, pk: int):
     """The polled status of a restoration job (htmx swaps it in until the job ends)."""
     job = jobs.settle(get_object_or_404(RestorationJob.objects.select_related("derivative"),
                                         pk=pk))  # fmt: skip
-    return render(request, "studio/_job_status.html", {"job": job})
+    context = {"job": job}
+    if job.derivative is not None:
+        context.update(before_url=_region_url(job.derivative), after_url=_after_url(job.derivative))
+    return render(request, "studio/_job_status.html", context)
 
 
 def derivative_page(request, pk: int):
@@ -91,18 +95,22 @@ def derivative_page(request, pk: int):
     context = {
         "derivative": row,
         "before_url": _region_url(row),
-        "after_url": f"{reverse('studio:iiif_base', args=[row.pk])}/full/!1600,1600/0/default.jpg",
+        "after_url": _after_url(row),
         "info_url": reverse("studio:iiif_info", args=[row.pk]),
         "can_review": has_role(request.user, ARCHAEOLOGIST),
     }
     return render(request, "studio/derivative.html", context)
 
 
+def _after_url(row: Derivative) -> str:
+    return f"{reverse('studio:iiif_base', args=[row.pk])}/full/!{VIEW_BOX},{VIEW_BOX}/0/default.jpg"
+
+
 def _region_url(row: Derivative) -> str | None:
     if not row.mural_id or row.x is None:
         return None
     base = reverse("iiif:base", args=[row.mural_id])
-    return f"{base}/{row.x},{row.y},{row.w},{row.h}/!1600,1600/0/default.jpg"
+    return f"{base}/{row.x},{row.y},{row.w},{row.h}/!{VIEW_BOX},{VIEW_BOX}/0/default.jpg"
 
 
 def _listing(request, title: str, rows, mural=None, element=None):
