@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dunhuang_search.elements.index_jobs import this_worker, worker_alive
@@ -142,7 +142,7 @@ def run_job(pk: int) -> None:
             path.unlink(missing_ok=True)
     finally:
         if RUN_IN_BACKGROUND:
-            close_old_connections()
+            connection.close()  # this thread's own connection
 
 
 def settle(job: RestorationJob) -> RestorationJob:
