@@ -112,7 +112,7 @@ def guide_elements(element: Element | None, k: int = GUIDE_CANDIDATES) -> tuple[
     if element is None:
         return [], "no element: search-guided needs one to find copies of its motif"
     from dunhuang_search.search.engine import similar
-    from dunhuang_search.search.query import Filters, SearchRequest
+    from dunhuang_search.search.query import Filters, SearchInputError, SearchRequest
 
     categories = [element.category] if element.category_id else []
     try:
@@ -120,7 +120,7 @@ def guide_elements(element: Element | None, k: int = GUIDE_CANDIDATES) -> tuple[
         found = [row for row, _ in outcome.results if row.pk != element.pk][:k]
         if found:
             return found, "faiss"
-    except Exception as exc:  # no index, no vector: fall back to the category
+    except SearchInputError as exc:  # no index, no vector: fall back to the category
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     else:
         reason = "no neighbours"

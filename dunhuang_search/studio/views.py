@@ -32,12 +32,11 @@ DEFAULT_REGION = 1024  # px: the studio opens on the middle of a mural when no r
 def _region(request, mural: Mural, element: Element | None) -> tuple[int, int, int, int]:
     text = request.GET.get("region")
     if not text:
-        if element is not None:
-            return tuple(element.bbox)
-        w, h = min(DEFAULT_REGION, mural.width), min(DEFAULT_REGION, mural.height)
-        return (mural.width - w) // 2, (mural.height - h) // 2, w, h
+        if element is None:
+            w, h = min(DEFAULT_REGION, mural.width), min(DEFAULT_REGION, mural.height)
+            return (mural.width - w) // 2, (mural.height - h) // 2, w, h
     try:
-        return check_region(mural, parse_region(text))
+        return check_region(mural, parse_region(text) if text else element.bbox)
     except RestorationError as exc:
         raise BadRequest(str(exc)) from exc
 

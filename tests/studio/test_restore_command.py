@@ -183,3 +183,27 @@ def test_the_command_line_says_one_line_and_exits_2(wall, tmp_path):
     assert result.stderr.strip().splitlines() == [
         "CommandError: the mask is 50x50 but the image is 100x100: they must match"
     ]
+
+
+def test_search_guided_fills_from_intact_copies_of_the_motif_and_records_them(tmp_path, capsys):
+    from tests.browser.conftest import mural_like_pixels
+    from tests.factories import add_element, ingested_mural
+
+    pixels = mural_like_pixels(1200, 800, seed=4)  # rows of one haloed figure, 50 px apart
+    mural = ingested_mural(tmp_path / "buddhas.png", pixels)
+    step = 50
+    cells = [(step * c, step // 2 + step * r) for r in range(2, 6) for c in range(2, 6)]
+    rows = [add_element(mural, "thousand-buddha", x=x, y=y, w=step, h=step) for x, y in cells]
+    damaged = rows[5]
+    mask = write_mask(tmp_path / "mask.png", step, step, holes=[(25, 22)], radius=9)
+    out = restore(capsys, "--element", str(damaged.pk), "--mask", str(mask), "--method",
+                  "search-guided")  # fmt: skip
+    row = Derivative.objects.get(pk=out["derivative_id"])
+    assert row.inputs["candidates_found_by"].startswith("category")
+    assert damaged.pk not in row.inputs["candidates"] and len(row.inputs["candidates"]) == 8
+    assert row.inputs["fallback"] is None and row.inputs["elements"]
+    assert set(row.inputs["elements"]) <= set(row.inputs["candidates"])
+    restored = Pyramid(derivatives.image_path(row)).read_full_res(0, 0, step, step)
+    truth = pixels[damaged.y : damaged.y + step, damaged.x : damaged.x + step]
+    lost = cv2.imread(str(mask), 0) > 0
+    assert np.abs(restored[lost].astype(int) - truth[lost]).mean() < 20
