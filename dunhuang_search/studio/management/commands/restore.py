@@ -11,6 +11,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.urls import reverse
+from tqdm import tqdm
 
 from dunhuang_search.accounts.roles import ARCHAEOLOGIST, has_role
 from dunhuang_search.catalogue.models import Mural
@@ -18,6 +19,23 @@ from dunhuang_search.commands import DatabaseCommand
 from dunhuang_search.elements.models import Element
 from dunhuang_search.studio.restoring import RegionRequest, parse_region, restore_to_derivative
 from indexer.restoration import METHODS, RestorationError, read_mask
+
+
+class ProgressBar:
+    """tqdm on stderr, opened when the work starts (a refusal prints one line only)."""
+
+    def __init__(self):
+        self.bar = None
+
+    def __call__(self, phase: str, fraction: float) -> None:
+        if self.bar is None:
+            self.bar = tqdm(total=100, unit="%", desc="restoring", leave=False)
+        self.bar.set_description(phase)
+        self.bar.update(max(0, round(fraction * 100) - self.bar.n))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def bad(message: str) -> CommandError:
@@ -72,6 +90,7 @@ class Command(DatabaseCommand):
         return user
 
     def handle(self, *args, **options) -> None:
+        bar = ProgressBar()
         try:
             mural, box, element = self.source(options)
             mask = read_mask(options["mask"], (box[3], box[2]))
@@ -86,10 +105,13 @@ class Command(DatabaseCommand):
                     author=self.author(options["user"]),
                     seed=options["seed"],
                     mask_origin={"kind": "file", "name": options["mask"]},
-                )
+                ),
+                progress=bar,
             )
         except RestorationError as exc:
             raise bad(str(exc)) from exc
+        finally:
+            bar.close()
         record = {
             "derivative_id": row.pk,
             "iiif": reverse("studio:iiif_base", args=[row.pk]),
