@@ -172,7 +172,10 @@ class RestorationJob(models.Model):
         Derivative, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -6,59 +6,134 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalogue', '0002_reference_data'),
-        ('elements', '0006_element_confident'),
-        ('studio', '0001_derivative'),
+        ("catalogue", "0002_reference_data"),
+        ("elements", "0006_element_confident"),
+        ("studio", "0001_derivative"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InpainterModel',
+            name="InpainterModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('weights', models.CharField(help_text='path of the model file', max_length=500)),
-                ('sha256', models.CharField(max_length=64)),
-                ('metrics', models.JSONField(blank=True, default=dict)),
-                ('data', models.JSONField(blank=True, default=dict, help_text='what it was trained on')),
-                ('parameters', models.JSONField(blank=True, default=dict, help_text='the training options')),
-                ('command', models.TextField(blank=True, help_text='the command that trained it')),
-                ('is_active', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("weights", models.CharField(help_text="path of the model file", max_length=500)),
+                ("sha256", models.CharField(max_length=64)),
+                ("metrics", models.JSONField(blank=True, default=dict)),
+                (
+                    "data",
+                    models.JSONField(blank=True, default=dict, help_text="what it was trained on"),
+                ),
+                (
+                    "parameters",
+                    models.JSONField(blank=True, default=dict, help_text="the training options"),
+                ),
+                ("command", models.TextField(blank=True, help_text="the command that trained it")),
+                ("is_active", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('is_active',), name='one_active_inpainter')],
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_active", True)),
+                        fields=("is_active",),
+                        name="one_active_inpainter",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RestorationJob',
+            name="RestorationJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('x', models.PositiveIntegerField()),
-                ('y', models.PositiveIntegerField()),
-                ('w', models.PositiveIntegerField()),
-                ('h', models.PositiveIntegerField()),
-                ('method', models.CharField(max_length=40)),
-                ('model_name', models.CharField(blank=True, max_length=100)),
-                ('mask_origin', models.JSONField(blank=True, default=dict, help_text='how the mask was made')),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('percent', models.PositiveSmallIntegerField(default=0)),
-                ('phase', models.CharField(blank=True, max_length=40)),
-                ('error', models.TextField(blank=True)),
-                ('worker', models.CharField(blank=True, help_text='host:pid running the job', max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('derivative', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='studio.derivative')),
-                ('element', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='elements.element')),
-                ('mural', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='restoration_jobs', to='catalogue.mural')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("x", models.PositiveIntegerField()),
+                ("y", models.PositiveIntegerField()),
+                ("w", models.PositiveIntegerField()),
+                ("h", models.PositiveIntegerField()),
+                ("method", models.CharField(max_length=40)),
+                ("model_name", models.CharField(blank=True, max_length=100)),
+                (
+                    "mask_origin",
+                    models.JSONField(blank=True, default=dict, help_text="how the mask was made"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("percent", models.PositiveSmallIntegerField(default=0)),
+                ("phase", models.CharField(blank=True, max_length=40)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "worker",
+                    models.CharField(
+                        blank=True, help_text="host:pid running the job", max_length=200
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "derivative",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="studio.derivative",
+                    ),
+                ),
+                (
+                    "element",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="elements.element",
+                    ),
+                ),
+                (
+                    "mural",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="restoration_jobs",
+                        to="catalogue.mural",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]
