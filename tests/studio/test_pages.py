@@ -109,3 +109,13 @@ def test_the_derivative_page_and_the_lists(client, signed_in, wall, derivative):
     ).content.decode()
     for html in (by_mural, by_element):
         assert f'data-derivative="{derivative.pk}"' in html
+
+
+def test_search_result_cards_offer_restore_in_the_studio(wall):
+    from django.template.loader import render_to_string
+
+    element = add_element(wall, "donor")
+    card = {"element": element, "mural": wall, "viewer_url": "/v", "more_url": "/m",
+            "crop_url": "/c", "score": None}  # fmt: skip
+    html = render_to_string("search/_grid.html", {"cards": [card]})
+    assert f'href="/studio/?element={element.pk}"' in html and ">Restore</a>" in html
