@@ -110,15 +110,22 @@ def _open_pyramid(path: str, mtime_ns: int, size: int) -> Pyramid:
     return Pyramid(path)
 
 
-def pyramid_for(mural: Mural) -> Pyramid:
-    """The mural's pyramid, opened once per process (keyed by path, mtime and size)."""
-    path = str(mural.pyramid_path)
+def open_pyramid(path: str | os.PathLike, missing: str) -> Pyramid:
+    """The pyramid at path, opened once per process (keyed by path, mtime and size); IIIFError
+    404 saying `missing` if the file is not there."""
+    path = str(path)
     try:
         stat = os.stat(path)
     except OSError:
-        logger.error("pyramid of mural %s is missing: %s", mural.pk, path)
-        raise IIIFError(404, f"the image of mural {mural.pk} is missing on the server") from None
+        logger.error("%s: %s", missing, path)
+        raise IIIFError(404, missing) from None
     return _open_pyramid(path, stat.st_mtime_ns, stat.st_size)
+
+
+def pyramid_for(mural: Mural) -> Pyramid:
+    """The mural's pyramid, opened once per process."""
+    missing = f"the image of mural {mural.pk} is missing on the server"
+    return open_pyramid(mural.pyramid_path, missing)
 
 
 def service_id(request: HttpRequest, pk: int) -> str:
@@ -157,11 +164,25 @@ def image_base(request: HttpRequest, pk: int) -> HttpResponse:
 
 def image_information(request: HttpRequest, mural: Mural, pyramid: Pyramid) -> dict:
     """The info.json document of a mural's image service."""
+    document = service_information(service_id(request, mural.pk), pyramid)
+    document["partOf"] = [
+        {
+            "id": request.build_absolute_uri(reverse("iiif:manifest", args=[mural.pk])),
+            "type": "Manifest",
+            "label": {"en": [str(mural)]},
+        }
+    ]
+    return document
+
+
+def service_information(base_id: str, pyramid: Pyramid) -> dict:
+    """The info.json document of the image service at base_id (absolute URI) over a pyramid:
+    what murals and derivatives share."""
     lim = limits()
     tile = settings.IIIF_TILE_SIZE
     return {
         "@context": IMAGE_CONTEXT,
-        "id": service_id(request, mural.pk),
+        "id": base_id,
         "type": "ImageService3",
         "protocol": "http://iiif.io/api/image",
         "profile": PROFILE_LEVEL,
@@ -177,24 +198,21 @@ def image_information(request: HttpRequest, mural: Mural, pyramid: Pyramid) -> d
         "extraQualities": [q for q in QUALITIES if q != "default"],
         "extraFormats": [f for f in FORMATS if f != "jpg"],
         "extraFeatures": list(FEATURES),
-        "partOf": [
-            {
-                "id": request.build_absolute_uri(reverse("iiif:manifest", args=[mural.pk])),
-                "type": "Manifest",
-                "label": {"en": [str(mural)]},
-            }
-        ],
     }
+
+
+def info_response(request: HttpRequest, document: dict) -> HttpResponse:
+    """An info.json document as JSON (or JSON-LD, if asked first), with the profile link."""
+    response = JsonResponse(document, content_type=_info_media_type(request))
+    response["Link"] = f'<{PROFILE_URI}>;rel="profile"'
+    patch_vary_headers(response, ["Accept"])
+    return response
 
 
 @iiif_endpoint
 def image_info(request: HttpRequest, pk: int) -> HttpResponse:
     mural = get_mural(pk)
-    document = image_information(request, mural, pyramid_for(mural))
-    response = JsonResponse(document, content_type=_info_media_type(request))
-    response["Link"] = f'<{PROFILE_URI}>;rel="profile"'
-    patch_vary_headers(response, ["Accept"])
-    return response
+    return info_response(request, image_information(request, mural, pyramid_for(mural)))
 
 
 def render_image(pyramid: Pyramid, plan: ImagePlan) -> bytes:
@@ -240,15 +258,37 @@ def image_request(
 ) -> HttpResponse:
     """{region}/{size}/{rotation}/{quality}.{format} of one mural (Image API 4)."""
     mural = get_mural(pk)
+    return image_response(
+        request,
+        service_id(request, pk),
+        (mural.width, mural.height),
+        mural.checksum,
+        lambda: pyramid_for(mural),
+        (region, size, rotation, quality, fmt),
+    )
+
+
+def image_response(
+    request: HttpRequest,
+    base_id: str,
+    full_size: tuple[int, int],
+    checksum: str,
+    pyramid: Callable[[], Pyramid],
+    params: tuple[str, str, str, str, str],
+) -> HttpResponse:
+    """One image request (region, size, rotation, quality, format) of the service at base_id
+    over an image of full_size (w, h) whose content checksum makes the ETag; the pyramid is
+    opened only when the image must be rendered. Murals and derivatives share it."""
+    width, height = full_size
     lim = limits()
-    plan = plan_image_request(region, size, rotation, quality, fmt, mural.width, mural.height, lim)
-    canonical = f"{service_id(request, pk)}/{canonical_path(plan, mural.width, mural.height, lim)}"
-    digest = hashlib.sha256(f"{mural.checksum}:{request.path}".encode()).hexdigest()[:32]
+    plan = plan_image_request(*params, width, height, lim)
+    canonical = f"{base_id}/{canonical_path(plan, width, height, lim)}"
+    digest = hashlib.sha256(f"{checksum}:{request.path}".encode()).hexdigest()[:32]
     etag = f'"{digest}"'
     if _etag_matches(request, etag):
         response = HttpResponse(status=304)
     else:
-        body = render_image(pyramid_for(mural), plan)
+        body = render_image(pyramid(), plan)
         response = HttpResponse(body, content_type=plan.media_type)
     response["ETag"] = etag
     response["Cache-Control"] = IMAGE_CACHE_CONTROL

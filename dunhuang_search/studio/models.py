@@ -105,3 +105,92 @@ class Derivative(models.Model):
     def iiif_id(self) -> str:
         """The IIIF image identifier: /iiif/3/derivative-<id>/..."""
         return f"derivative-{self.pk}"
+
+
+class InpainterModel(models.Model):
+    """A trained inpainting network (pconv) the studio can use by name; at most one is active
+    (the default for pconv and search-guided when no model is named). Registered by
+    `manage.py train_inpainter` with its metrics and the data it saw, like DetectorModel."""
+
+    name = models.CharField(max_length=100, unique=True)
+    weights = models.CharField(max_length=500, help_text="path of the model file")
+    sha256 = models.CharField(max_length=64)
+    metrics = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True, help_text="what it was trained on")
+    parameters = models.JSONField(default=dict, blank=True, help_text="the training options")
+    command = models.TextField(blank=True, help_text="the command that trained it")
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=models.Q(is_active=True),
+                name="one_active_inpainter",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}{' (active)' if self.is_active else ''}"
+
+    @classmethod
+    def active(cls) -> InpainterModel | None:
+        return cls.objects.filter(is_active=True).first()
+
+
+class RestorationJob(models.Model):
+    """One restoration asked for on the web: its inputs, state and polled progress, and the
+    derivative it made. The mask waits under JOBS_DIR until the job has run."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    mural = models.ForeignKey(
+        "catalogue.Mural", on_delete=models.CASCADE, related_name="restoration_jobs"
+    )
+    element = models.ForeignKey(
+        "elements.Element", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    x = models.PositiveIntegerField()
+    y = models.PositiveIntegerField()
+    w = models.PositiveIntegerField()
+    h = models.PositiveIntegerField()
+    method = models.CharField(max_length=40)
+    model_name = models.CharField(max_length=100, blank=True)
+    mask_origin = models.JSONField(default=dict, blank=True, help_text="how the mask was made")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    percent = models.PositiveSmallIntegerField(default=0)
+    phase = models.CharField(max_length=40, blank=True)
+    error = models.TextField(blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid running the job")
+    derivative = models.ForeignKey(
+        Derivative, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"restoration job {self.pk} ({self.state})"
+
+    @property
+    def active(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+    @property
+    def bbox(self) -> list[int]:
+        return [self.x, self.y, self.w, self.h]

@@ -71,10 +71,11 @@ def restore(image: np.ndarray, mask: np.ndarray, method: str = "telea", **params
     work = image.copy()
     work[lost > 0] = 0  # no method may see what the mask hides
     tile = params.pop("tile", None)
+    progress = params.pop("progress", None)  # progress(fraction done), for tiled regions
     if tile or (max(image.shape[:2]) > TILE_ABOVE and method != "search-guided"):
         from .tiled import tiled_restore
 
-        out, details = tiled_restore(work, lost, method, tile=tile, **params)
+        out, details = tiled_restore(work, lost, method, tile=tile, progress=progress, **params)
     else:
         out, details = call_method(fn, work, lost, params)
     out = np.where(lost[..., None] > 0, out, image)  # the original's pixels, exactly

@@ -106,15 +106,23 @@ def array_reader(array: np.ndarray) -> Reader:
 
 
 def tiled_restore(
-    image: np.ndarray, lost: np.ndarray, method: str, tile: int | None = None, **params
+    image: np.ndarray,
+    lost: np.ndarray,
+    method: str,
+    tile: int | None = None,
+    progress: Callable[[float], None] | None = None,
+    **params,
 ) -> tuple[np.ndarray, dict]:
-    """restore_region over in-memory arrays; returns (image, details)."""
+    """restore_region over in-memory arrays; returns (image, details). `progress(fraction)`
+    is called as rows are finished."""
     out = np.empty_like(image)
+    h, w = image.shape[:2]
 
     def write(y: int, rows: np.ndarray) -> None:
         out[y : y + rows.shape[0]] = rows
+        if progress is not None:
+            progress((y + rows.shape[0]) / h)
 
-    h, w = image.shape[:2]
     details = restore_region(
         array_reader(image), array_reader(lost), w, h, method, write, tile=tile, **params
     )

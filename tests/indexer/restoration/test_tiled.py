@@ -128,3 +128,14 @@ def test_it_reads_a_region_of_a_pyramid(tmp_path):
     expected, _ = tiled_restore(pyramid.read_full_res(x0, y0, w, h), lost, "telea", tile=256,
                                 overlap=32)
     assert np.array_equal(rows, expected)
+
+
+def test_restore_reports_progress_by_finished_rows():
+    from indexer.restoration import restore
+
+    image = textured_image(300, 400, seed=3)
+    lost = disc_mask(300, 400, [(60, 60), (330, 240)], 10)
+    seen: list[float] = []
+    result = restore(image, lost, "telea", tile=160, progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) >= 2
+    assert "progress" not in result.params
