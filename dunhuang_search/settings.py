@@ -230,7 +230,8 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = envint("DUNHUANG_HSTS_SECONDS", 31_536_000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_HSTS_PRELOAD = False  # a site's owner opts in to the preload list, not this project
+# "preload" in the header only allows the owner to submit the site to the browsers' list
+SECURE_HSTS_PRELOAD = envbool("DUNHUANG_HSTS_PRELOAD", HTTPS)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer probes over plain http
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -100,4 +100,3 @@ class Command(DatabaseCommand):
             self.stdout.write(f"password (shown once, keep it safe): {password}")
         if token:
             self.stdout.write(f"API token: {token}")
-
