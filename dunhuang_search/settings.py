@@ -125,6 +125,7 @@ MIDDLEWARE = [
     "dunhuang_search.observability.RequestLogMiddleware",  # first: it times everything below
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "dunhuang_search.security.RefuseNulMiddleware",  # after the headers, before any view
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
