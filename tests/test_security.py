@@ -345,3 +345,21 @@ def test_the_sql_check_sees_each_way_of_formatting(tmp_path):
         ("e", "raw"),
         ("<module>", "copy"),
     ]
+
+
+# NUL characters ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/api/v1/search/?category=%00", "category: the value contains a NUL character"),
+        ("/search/?q=a%00b", "q: the value contains a NUL character"),
+        ("/api/v1/elements/?mu%00ral=1", "mu\\x00ral: the value contains a NUL character"),
+        ("/iiif/3/1/full/max/0/def%00ault.jpg", "the path contains a NUL character"),
+    ],
+)
+def test_a_nul_character_is_a_json_400_before_any_view(client, url, message):
+    response = client.get(url)
+    assert response.status_code == 400 and response.json()["error"] == message
