@@ -3,6 +3,8 @@ sign out; and the Content-Security-Policy blocks nothing the site's own pages ne
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -11,6 +13,24 @@ from dunhuang_search.accounts.roles import ARCHAEOLOGIST
 pytestmark = pytest.mark.browser
 PASSWORD = "ochre-and-lapis-220"
 NEW_PASSWORD = "cinnabar-and-malachite-45"
+
+
+@pytest.fixture
+def strict_page(browser, live_server):
+    """A page under the site's real policy (the shared `page` fixture bypasses it). Waits
+    poll from Python: Playwright's in-page polling would need eval, which the policy forbids."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+
+
+def wait_until(page, expression: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {seconds} s: {expression}"
+        time.sleep(0.1)
 
 
 def violations_of(page) -> list[str]:
@@ -61,25 +81,30 @@ def test_sign_in_change_the_password_and_sign_out(page, django_user_model, scree
     assert "Sign in" in page.locator("#user-menu").inner_text()
 
 
-def test_the_policy_blocks_nothing_on_the_sites_pages(page, make_mural):
+def test_the_policy_blocks_nothing_on_the_sites_pages(strict_page, make_mural):
+    page = strict_page
     mural = make_mural(width=800, height=600)
     found = violations_of(page)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
     for url in ("/", "/search/", "/accounts/login/", f"/murals/{mural.pk}/"):
         page.goto(url)
         page.wait_for_load_state("networkidle")
         assert page.evaluate("window.cspViolations") == [], url
-    page.wait_for_function("document.querySelector('#osd').dataset.opened === 'true'")
-    assert found == []
+    wait_until(page, "document.querySelector('#osd').dataset.opened === 'true'")
+    wait_until(page, "muralViewer.viewer.world.getItemAt(0).getFullyLoaded()")
+    assert found == [] and errors == []
 
 
-def test_the_policy_does_block_an_injected_inline_script(page):
+def test_the_policy_does_block_an_injected_inline_script(strict_page):
+    page = strict_page
     found = violations_of(page)
     page.goto("/")
     page.evaluate(
         "(() => { const s = document.createElement('script');"
         " s.textContent = 'window.injected = true'; document.body.append(s); })()"
     )
-    page.wait_for_function("window.cspViolations.length > 0")
+    wait_until(page, "window.cspViolations.length > 0")
     assert page.evaluate("window.injected === undefined")
     assert any("script-src" in v for v in page.evaluate("window.cspViolations"))
     assert found
