@@ -26,6 +26,8 @@ from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from indexer.vectors import VectorIndex
+
 request_log = logging.getLogger("dunhuang_search.requests")
 
 #: every FAISS index file starts with its type's four-character code, all of which begin "I"
@@ -96,10 +98,31 @@ def readable_file(path: Path, what: str, magic: tuple[bytes, ...] = ()) -> dict:
 
 
 def check_vector_index() -> dict:
-    result = readable_file(Path(settings.VECTOR_INDEX_PATH), "the FAISS file", FAISS_MAGIC)
+    """The FAISS file and its sidecar: present, readable, a FAISS index, and at least as long
+    as the vectors the sidecar counts (a truncated copy is caught without loading it)."""
+    path = Path(settings.VECTOR_INDEX_PATH)
+    result = readable_file(path, "the FAISS file", FAISS_MAGIC)
+    if result["ok"]:
+        result.update(sidecar_facts(path))
     if not result["ok"]:
         result["error"] += "; run `python manage.py rebuild_index`"
     return result
+
+
+def sidecar_facts(path: Path) -> dict:
+    sidecar = VectorIndex.sidecar(path)
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        embedder, dim, count = meta["embedder"], int(meta["dim"]), int(meta["count"])
+    except FileNotFoundError:
+        return {"ok": False, "error": f"its sidecar {sidecar} is missing"}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return {"ok": False, "error": f"its sidecar {sidecar} cannot be read ({exc})"}
+    facts = {"embedder": embedder, "dim": dim, "count": count}
+    least = count * (dim * 4 + 8)  # a float32 vector and an int64 id each
+    if path.stat().st_size < least:
+        return {**facts, "ok": False, "error": f"the FAISS file {path} is truncated"}
+    return facts
 
 
 def check_active_detector() -> dict:

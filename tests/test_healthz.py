@@ -40,6 +40,8 @@ def test_a_healthy_site_answers_200_with_every_check(client, vector_file, settin
     assert set(body["checks"]) == {"database", "vector_index", "detector"}
     assert all(check["ok"] for check in body["checks"].values())
     assert body["checks"]["detector"]["path"] == str(settings.DETECTOR_WEIGHTS)
+    index = body["checks"]["vector_index"]
+    assert (index["embedder"], index["dim"], index["count"]) == ("test-embedder", 8, 3)
 
 
 def test_a_missing_faiss_file_is_503_and_says_how_to_heal(client):
@@ -59,6 +61,22 @@ def test_an_empty_or_foreign_faiss_file_is_503(client, vector_file, content, err
     status, body = health(client)
     assert status == 503 and body["failed"] == ["vector_index"]
     assert error in body["checks"]["vector_index"]["error"]
+
+
+def test_a_truncated_faiss_file_or_a_missing_sidecar_is_503(client, vector_file):
+    data = vector_file.read_bytes()
+    vector_file.write_bytes(data[: len(data) // 2])
+    status, body = health(client)
+    assert (
+        status == 503
+        and "is truncated; run `python manage.py rebuild_index`"
+        in (body["checks"]["vector_index"]["error"])
+    )
+    vector_file.write_bytes(data)
+    assert health(client)[0] == 200
+    VectorIndex.sidecar(vector_file).unlink()
+    status, body = health(client)
+    assert status == 503 and "sidecar" in body["checks"]["vector_index"]["error"]
 
 
 def test_an_unreadable_faiss_file_is_503(client, vector_file):
