@@ -84,8 +84,13 @@ def secret_key() -> str:
                 f"no SECRET_KEY is set and {VAR_DIR / 'secret_key'} cannot be made ({exc}); "
                 "set SECRET_KEY or SECRET_KEY_FILE"
             ) from exc
-    if not key or key in PUBLISHED_SECRET_KEYS:
-        raise ImproperlyConfigured("SECRET_KEY is empty or a published key; set a secret one")
+        if not key:
+            raise ImproperlyConfigured(
+                f"{VAR_DIR / 'secret_key'} is empty: delete it (a new key is made, which signs "
+                "everyone out) or set SECRET_KEY"
+            )
+    if key in PUBLISHED_SECRET_KEYS:
+        raise ImproperlyConfigured("SECRET_KEY is a published key; set a secret one")
     return key
 
 

@@ -190,6 +190,13 @@ def test_a_given_key_wins_and_a_published_one_is_refused(tmp_path):
     assert published.returncode != 0 and "published key" in published.stderr
 
 
+def test_an_emptied_key_file_is_refused_with_what_to_do(tmp_path):
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "secret_key").write_text("")
+    refused = child_secret(tmp_path / "var")
+    assert refused.returncode != 0 and "secret_key is empty: delete it" in refused.stderr
+
+
 def test_an_unwritable_var_folder_says_to_set_a_key(tmp_path):
     var = tmp_path / "readonly"
     var.mkdir()
