@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from dunhuang_search.accounts.roles import ARCHAEOLOGIST
 from dunhuang_search.settings import PUBLISHED_SECRET_KEYS, generated_secret_key
-from tests.cli import ROOT, run_manage
+from tests.cli import ROOT, manage_env
 from tests.factories import make_user
 
 # headers ----------------------------------------------------------------------------------------
@@ -115,6 +115,24 @@ def test_https_settings_turn_on_with_a_real_host_name(settings):
     assert loaded(ALLOWED_HOSTS="dunhuang.example.org", DUNHUANG_HTTPS="0").startswith("False")
 
 
+def check_deploy(var_dir: Path, **env: str) -> subprocess.CompletedProcess:
+    """`manage.py check --deploy --fail-level WARNING` in a child with exactly this
+    configuration (the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE is not a deployment's)."""
+    child_env = {**manage_env(var_dir), **env}
+    child_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    command = [
+        sys.executable,
+        str(ROOT / "manage.py"),
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    ]
+    return subprocess.run(
+        command, env=child_env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_check_deploy_is_clean_for_a_production_configuration(tmp_path):
     production = {
@@ -123,20 +141,11 @@ def test_check_deploy_is_clean_for_a_production_configuration(tmp_path):
         "ALLOWED_HOSTS": "dunhuang.example.org",
         "DUNHUANG_BEHIND_PROXY": "1",
     }
-    done = run_manage(
-        "check", "--deploy", "--fail-level", "WARNING", var_dir=tmp_path / "var", env=production
-    )
+    done = check_deploy(tmp_path / "var", **production)
     assert done.returncode == 0, done.stderr
     assert "System check identified no issues" in done.stdout
     # the same without HTTPS is not clean: Django names the insecure cookies
-    local = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        var_dir=tmp_path / "var",
-        env={**production, "DUNHUANG_HTTPS": "0"},
-    )
+    local = check_deploy(tmp_path / "var", **production, DUNHUANG_HTTPS="0")
     assert local.returncode != 0 and "SESSION_COOKIE_SECURE" in local.stderr
 
 
