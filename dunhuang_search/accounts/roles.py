@@ -76,3 +76,8 @@ def role_permission(role: str, reads_open: bool = True) -> type[BasePermission]:
 
     HasRole.__name__ = f"Has{role.title()}Role"
     return HasRole
+
+
+#: DRF's default permission (settings.REST_FRAMEWORK): reads open, writes for staff, so that an
+#: API write whose view names no role is never open to everyone.
+StaffWrites = role_permission(STAFF)

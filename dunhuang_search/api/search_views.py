@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dunhuang_search.accounts.roles import READER, role_permission
 from dunhuang_search.search.engine import SearchOutcome, run_search
 from dunhuang_search.search.forms import SORTS
 from dunhuang_search.search.query import SearchInputError, SearchUnavailable, parse_request
@@ -79,6 +80,7 @@ class SearchView(APIView):
     an uploaded `image` crop as the example, with the same filters."""
 
     parser_classes = [MultiPartParser, FormParser]
+    permission_classes = [role_permission(READER)]  # a search by uploaded crop writes nothing
 
     @extend_schema(parameters=SEARCH_PARAMETERS, responses={200: SearchResponseSerializer})
     def get(self, request: Request) -> Response:

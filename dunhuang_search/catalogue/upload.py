@@ -18,11 +18,12 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
+
+from dunhuang_search.accounts.roles import STAFF, role_required
 
 from .forms import MuralUploadForm
 from .ingest import IngestError, ingest_mural
@@ -120,7 +121,7 @@ def _added(request: HttpRequest, mural: Mural) -> HttpResponse:
     return JsonResponse(body, status=201)
 
 
-@staff_member_required
+@role_required(STAFF)
 def upload_mural(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _form_page(request, MuralUploadForm())

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
 
 from .forms import MuralFilterForm
 from .iiif import THUMBNAIL_BOX, thumbnail_path
@@ -134,6 +135,7 @@ def _page_of_murals(request: HttpRequest, filters: CatalogueFilters) -> Page:
     return page
 
 
+@require_safe  # a read: other methods are 405
 def catalogue_index(request: HttpRequest) -> HttpResponse:
     """The catalogue; htmx requests get only the results partial (filters, list, pages)."""
     filters = CatalogueFilters.read(request.GET)

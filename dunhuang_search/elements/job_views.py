@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from dunhuang_search.accounts.roles import STAFF, role_required
 from dunhuang_search.catalogue.models import Mural
 
 from .index_jobs import (
@@ -51,10 +52,9 @@ def index_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@role_required(STAFF)
 def index_mural(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff only: queue a job and start the index command; 409 while one is active."""
-    if not request.user.is_staff:
-        return JsonResponse({"error": "only staff can index murals"}, status=403)
     mural = Mural.objects.filter(pk=pk).first()
     if mural is None:
         return JsonResponse({"error": f"no mural with id {pk}"}, status=404)

@@ -12,7 +12,9 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
+from dunhuang_search.accounts.roles import ARCHAEOLOGIST, STAFF, has_role
 from dunhuang_search.catalogue.models import Mural
 
 from .forms import ElementsPageForm, ViewerLinkForm, clip_box
@@ -66,13 +68,15 @@ def focus_of(mural: Mural, params) -> tuple[dict[str, object] | None, list[str]]
     return None, []
 
 
-def staff_url(request: HttpRequest, name: str) -> str:
-    """A staff action's URL with `{id}` where the element id goes; "" for everyone else."""
-    if not request.user.is_staff:
+def staff_url(request: HttpRequest, name: str, role: str = STAFF) -> str:
+    """The URL of an action for `role` with `{id}` where the element id goes; "" for those
+    without the role."""
+    if not has_role(request.user, role):
         return ""
     return reverse(name, args=[0]).replace("/0/", "/{id}/")
 
 
+@require_safe  # reads: other methods are 405
 def mural_viewer(request: HttpRequest, pk: int) -> HttpResponse:
     """The deep-zoom viewer with element overlays, box drawing and ?box= / ?element= deep links."""
     mural = Mural.objects.select_related("cave__site", "period").filter(pk=pk).first()
@@ -87,7 +91,7 @@ def mural_viewer(request: HttpRequest, pk: int) -> HttpResponse:
         "infoUrl": reverse("iiif:info", args=[mural.pk]),
         "elementsUrl": reverse("catalogue:mural_elements", args=[mural.pk]),
         "viewerUrl": reverse("catalogue:mural", args=[mural.pk]),
-        "ocrCorrectUrl": staff_url(request, "elements:correct_ocr"),
+        "ocrCorrectUrl": staff_url(request, "elements:correct_ocr", ARCHAEOLOGIST),
         "adminElementUrl": staff_url(request, "admin:elements_element_change"),
         "focus": focus,
     }
@@ -103,6 +107,7 @@ def mural_viewer(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "catalogue/mural_viewer.html", context)
 
 
+@require_safe
 def mural_elements_json(request: HttpRequest, pk: int) -> JsonResponse:
     """A mural's elements as boxes in mural pixels, `limit` at a time (`offset`, `next`).
 

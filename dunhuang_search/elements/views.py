@@ -1,4 +1,4 @@
-"""A reviewer's correction of an element's inscription text (staff only, JSON)."""
+"""A reviewer's correction of an element's inscription text (archaeologists, JSON)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,20 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
+from dunhuang_search.accounts.roles import ARCHAEOLOGIST, role_required
+
 from .inscriptions import CorrectionError, correct_inscription
 from .serializers import ViewerElementSerializer
 
 
 @require_POST
+@role_required(ARCHAEOLOGIST)
 def correct_ocr_text(request: HttpRequest, pk: int) -> JsonResponse:
     """POST {"text": "..."} (JSON, or a form field) -> the element as elements.json lists it.
 
-    403 for anyone but staff, 404 for an unknown element, 400 for a missing or bad text.
+    Archaeologists and staff only (anonymous: 302 to login, others 403); 404 for an unknown
+    element, 400 for a missing or bad text.
     """
-    if not request.user.is_staff:
-        return JsonResponse({"error": "only staff can correct inscription text"}, status=403)
     if request.content_type == "application/json":
         try:
             body = json.loads(request.body or b"{}")

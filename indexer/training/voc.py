@@ -7,6 +7,7 @@ and export_elements (dunhuang_search.training.exports) all read and write throug
 from __future__ import annotations
 
 import json
+import math
 import os
 import xml.parsers.expat
 from dataclasses import dataclass
@@ -116,9 +117,12 @@ def _number(node: XmlElement | None, tag: str, path: Path, line: int) -> float:
     if text is None or not text.strip():
         raise VocError(f"<{tag}> is missing", path, line)
     try:
-        return float(text.strip())
+        number = float(text.strip())
     except ValueError:
         raise VocError(f"<{tag}> must be a number, not {text.strip()!r}", path, line) from None
+    if not math.isfinite(number):  # nan, inf, 1e400: no box or size
+        raise VocError(f"<{tag}> must be a finite number, not {text.strip()!r}", path, line)
+    return number
 
 
 def parse_voc(path: str | os.PathLike) -> VocAnnotation:

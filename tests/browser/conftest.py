@@ -37,9 +37,13 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, live_server) -> Iterator[object]:
-    """A fresh page whose relative URLs go to the live server; JS errors fail the test."""
+    """A fresh page whose relative URLs go to the live server; JS errors fail the test.
+
+    The site's Content-Security-Policy forbids eval, which Playwright's polling
+    (wait_for_function) uses, so these pages bypass it; tests/browser/test_accounts_browser.py
+    checks the pages under the policy."""
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1440, "height": 960}
+        base_url=live_server.url, viewport={"width": 1440, "height": 960}, bypass_csp=True
     )
     page = context.new_page()
     errors: list[str] = []

@@ -39,7 +39,7 @@ def test_it_shows_the_form_to_staff(staff_client):
 
 def test_it_sends_non_staff_to_the_login_page(client):
     assert client.get(URL).status_code == 302
-    assert reverse("admin:login") in client.get(URL)["Location"]
+    assert reverse("accounts:login") in client.get(URL)["Location"]
 
 
 def test_it_ingests_an_upload_and_keeps_the_original(staff_client, image_file, settings):
