@@ -1,0 +1,163 @@
+"""The one filter of a library view, shared by its stats, gallery, charts and exports: a
+category plus period, site, cave, wall, source, review state, detector version and score range.
+
+Values come from a query string (repeated keys or comma-separated); an unknown value, or a
+score outside [0, 1], raises FilterError naming the parameter, which views turn into a 400.
+Everything counted or shown starts from Element.objects.visible(): no dense windows, nothing
+rejected, only confident, manual or accepted elements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
+
+from django.db.models import QuerySet
+
+from dunhuang_search.catalogue.models import Cave, Mural, Period, Site
+from dunhuang_search.elements.models import Category, Element
+
+SOURCES = (Element.Source.DETECTOR.value, Element.Source.MANUAL.value)
+REVIEW_STATES = (Element.Review.UNREVIEWED.value, Element.Review.ACCEPTED.value)
+MULTI = ("period", "site", "cave", "wall", "source", "review", "detector")
+FACETS = MULTI  # every multi-valued filter is a facet with live counts
+
+
+class FilterError(ValueError):
+    def __init__(self, param: str, message: str):
+        super().__init__(f"{param}: {message}")
+        self.param, self.message = param, message
+
+
+def _values(params, name: str) -> list[str]:
+    """All values of `name`: repeated keys and comma-separated lists, blanks dropped."""
+    getlist = getattr(params, "getlist", None)
+    raw = getlist(name) if getlist else [params[name]] if name in params else []
+    out: list[str] = []
+    for item in raw:
+        out += [v.strip() for v in str(item).split(",") if v.strip()]
+    return list(dict.fromkeys(out))
+
+
+def _score(params, name: str) -> float | None:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise FilterError(name, f"{raw!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise FilterError(name, f"{value} is outside [0, 1]")
+    return value
+
+
+def _unknown(param: str, given: list, known) -> None:
+    missing = [v for v in given if v not in set(known)]
+    if missing:
+        raise FilterError(param, f"unknown value(s) {', '.join(map(str, missing))}")
+
+
+def category_by_slug(slug: str) -> Category:
+    try:
+        return Category.objects.get(slug=slug)
+    except Category.DoesNotExist:
+        raise FilterError("category", f"unknown category {slug!r}") from None
+
+
+@dataclass(frozen=True)
+class LibraryFilter:
+    category: Category
+    period: tuple[str, ...] = ()
+    site: tuple[str, ...] = ()
+    cave: tuple[int, ...] = ()
+    wall: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    review: tuple[str, ...] = ()
+    detector: tuple[str, ...] = ()
+    score_min: float | None = None
+    score_max: float | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def parse(cls, category: Category | str, params) -> LibraryFilter:
+        """The filter of a query string (a QueryDict or a plain dict)."""
+        if isinstance(category, str):
+            category = category_by_slug(category)
+        values = {name: _values(params, name) for name in MULTI}
+        _unknown("period", values["period"], Period.objects.values_list("slug", flat=True))
+        _unknown("site", values["site"], Site.objects.values_list("slug", flat=True))
+        caves = []
+        for raw in values["cave"]:
+            if not raw.isdigit():
+                raise FilterError("cave", f"{raw!r} is not a cave number")
+            caves.append(int(raw))
+        _unknown("cave", caves, Cave.objects.values_list("number", flat=True))
+        if values["wall"]:
+            _unknown("wall", values["wall"], Mural.objects.values_list("wall", flat=True))
+        _unknown("source", values["source"], SOURCES)
+        _unknown("review", values["review"], REVIEW_STATES)
+        if values["detector"]:
+            known = Element.objects.filter(category=category).values_list(
+                "model_version", flat=True
+            )
+            _unknown("detector", values["detector"], known.distinct())
+        low, high = _score(params, "score_min"), _score(params, "score_max")
+        if low is not None and high is not None and low > high:
+            raise FilterError("score_min", f"{low} is above score_max {high}")
+        return cls(
+            category=category,
+            period=tuple(values["period"]),
+            site=tuple(values["site"]),
+            cave=tuple(caves),
+            wall=tuple(values["wall"]),
+            source=tuple(values["source"]),
+            review=tuple(values["review"]),
+            detector=tuple(values["detector"]),
+            score_min=low,
+            score_max=high,
+        )
+
+    def without(self, facet: str) -> LibraryFilter:
+        """This filter with one facet cleared (for that facet's own live counts)."""
+        return replace(self, **{facet: ()})
+
+    def queryset(self) -> QuerySet[Element]:
+        """The visible elements of the category that pass every filter."""
+        qs = Element.objects.visible().filter(category=self.category)
+        lookups = {
+            "period": "mural__period__slug__in",
+            "site": "mural__cave__site__slug__in",
+            "cave": "mural__cave__number__in",
+            "wall": "mural__wall__in",
+            "source": "source__in",
+            "review": "review_state__in",
+            "detector": "model_version__in",
+        }
+        for name, lookup in lookups.items():
+            chosen = getattr(self, name)
+            if chosen:
+                qs = qs.filter(**{lookup: list(chosen)})
+        if self.score_min is not None:
+            qs = qs.filter(score__gte=self.score_min)
+        if self.score_max is not None:
+            qs = qs.filter(score__lte=self.score_max)
+        return qs
+
+    def params(self) -> dict[str, str]:
+        """The query-string form (comma-joined), without the category: parse(params()) == self."""
+        out = {name: ",".join(map(str, getattr(self, name))) for name in MULTI}
+        out["score_min"] = "" if self.score_min is None else f"{self.score_min:g}"
+        out["score_max"] = "" if self.score_max is None else f"{self.score_max:g}"
+        return {k: v for k, v in out.items() if v}
+
+    def query(self, **more) -> str:
+        return urlencode(
+            {**self.params(), **{k: v for k, v in more.items() if v not in ("", None)}}
+        )
+
+    def toggled(self, facet: str, value) -> str:
+        """The query string with `value` added to or removed from `facet` (for facet links)."""
+        chosen = list(getattr(self, facet))
+        chosen = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
+        return replace(self, **{facet: tuple(chosen)}).query()
