@@ -1,5 +1,6 @@
 """REST endpoints of the libraries (under /api/v1/library/): the stats behind every chart (JSON,
-or CSV with ?format=csv). Bad filters are 400 JSON naming the parameter."""
+or CSV with ?format=csv), and exports of a view (CSV, IIIF Manifest). Bad filters are 400 JSON
+naming the parameter."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dunhuang_search.elements.manifest import JSON_LD_PRESENTATION
+from dunhuang_search.elements.models import Element
+
+from .exports import MANIFEST_MAX, elements_csv, selection_manifest
 from .filters import FilterError, LibraryFilter
+from .gallery import GalleryQuery
+from .matrix import cave_matrix, matrix_csv, selection_matrix
 from .stats import library_stats, stats_csv
 
 FILTER_PARAMETERS = [
@@ -75,3 +82,105 @@ class LibraryStatsView(JSONErrorsMixin, APIView):
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
         return Response(stats)
+
+
+def parse_query(slug: str, params) -> GalleryQuery:
+    try:
+        return GalleryQuery.parse(LibraryFilter.parse(slug, params), params)
+    except FilterError as exc:
+        raise ValidationError({exc.param: [exc.message]}) from exc
+
+
+def ordered_elements(query: GalleryQuery, cap: int | None = None) -> list[Element]:
+    try:
+        qs = query.ordered().defer("embedding")
+    except FilterError as exc:
+        raise ValidationError({exc.param: [exc.message]}) from exc
+    if cap is None:
+        return list(qs.iterator(chunk_size=2000))
+    rows = list(qs[: cap + 1])
+    if len(rows) > cap:
+        raise ValidationError(
+            {"ids": [f"the view holds over {cap} elements; select or filter to at most {cap}"]}
+        )
+    return rows
+
+
+SORT_PARAMETERS = [
+    OpenApiParameter("ids", str, description="a selection: element ids, comma-separated"),
+    OpenApiParameter("sort", str, enum=["period", "cave", "score", "similar"]),
+    OpenApiParameter("to", int, description="the element of sort=similar"),
+]
+
+
+class LibraryExportView(JSONErrorsMixin, APIView):
+    """CSV of a library view's elements: id, mural, site, cave, wall, period, bbox, category,
+    score, review state and IIIF region URL, in the view's order."""
+
+    renderer_classes = [CSVRenderer, JSONRenderer]
+
+    @extend_schema(
+        parameters=[*FILTER_PARAMETERS, *SORT_PARAMETERS], responses={200: OpenApiTypes.STR}
+    )
+    def get(self, request: Request, category: str) -> Response:
+        query = parse_query(category, request.query_params)
+        text = elements_csv(request, ordered_elements(query))
+        response = Response(text, content_type="text/csv; charset=utf-8")
+        name = f"library-{query.flt.category.slug}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class LibraryManifestView(APIView):
+    """A IIIF Presentation 3 Manifest of a library view: one labelled canvas per crop."""
+
+    @extend_schema(
+        parameters=[*FILTER_PARAMETERS, *SORT_PARAMETERS], responses={200: OpenApiTypes.OBJECT}
+    )
+    def get(self, request: Request, category: str) -> Response:
+        query = parse_query(category, request.query_params)
+        elements = ordered_elements(query, cap=MANIFEST_MAX)
+        body = selection_manifest(request, query.flt, elements, query.flt.query(**query.params()))
+        return Response(body, content_type=JSON_LD_PRESENTATION)
+
+
+def _matrix_response(body: dict, request: Request, name: str) -> Response:
+    if request.accepted_renderer.format == "csv":
+        response = Response(matrix_csv(body), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    return Response(body)
+
+
+class LibraryMatrixView(JSONErrorsMixin, APIView):
+    """Cosine similarity matrix of a selection (ids=...) or filtered view of at most 500
+    elements, in hierarchical-clustering leaf order (scipy); ?format=csv downloads it."""
+
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    @extend_schema(
+        parameters=[*FILTER_PARAMETERS, SORT_PARAMETERS[0]], responses={200: OpenApiTypes.OBJECT}
+    )
+    def get(self, request: Request, category: str) -> Response:
+        flt = parse_filter(category, request.query_params)
+        try:
+            body = selection_matrix(flt)
+        except FilterError as exc:
+            raise ValidationError({exc.param: [exc.message]}) from exc
+        return _matrix_response(body, request, f"library-{flt.category.slug}-matrix")
+
+
+class LibraryCaveMatrixView(JSONErrorsMixin, APIView):
+    """Cave x cave matrix of a category: the mean similarity between the elements of each pair
+    of caves (diagonal: within the cave, self-pairs left out); ?format=csv downloads it."""
+
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    @extend_schema(parameters=FILTER_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, category: str) -> Response:
+        flt = parse_filter(category, request.query_params)
+        try:
+            body = cave_matrix(flt)
+        except FilterError as exc:
+            raise ValidationError({exc.param: [exc.message]}) from exc
+        return _matrix_response(body, request, f"library-{flt.category.slug}-caves")

@@ -58,6 +58,24 @@ def _unknown(param: str, given: list, known) -> None:
         raise FilterError(param, f"unknown value(s) {', '.join(map(str, missing))}")
 
 
+MAX_IDS = 5000
+
+
+def _ids(category: Category, params) -> tuple[int, ...]:
+    raw = _values(params, "ids")
+    if not raw:
+        return ()
+    if len(raw) > MAX_IDS:
+        raise FilterError("ids", f"{len(raw)} elements selected; at most {MAX_IDS}")
+    bad = [v for v in raw if not v.isdigit()]
+    if bad:
+        raise FilterError("ids", f"{bad[0]!r} is not an element id")
+    ids = [int(v) for v in raw]
+    found = Element.objects.visible().filter(category=category, pk__in=ids)
+    _unknown("ids", ids, found.values_list("pk", flat=True))
+    return tuple(ids)
+
+
 def category_by_slug(slug: str) -> Category:
     try:
         return Category.objects.get(slug=slug)
@@ -77,6 +95,7 @@ class LibraryFilter:
     detector: tuple[str, ...] = ()
     score_min: float | None = None
     score_max: float | None = None
+    ids: tuple[int, ...] = ()  # a selection: only these elements
     extra: dict = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -105,8 +124,10 @@ class LibraryFilter:
         low, high = _score(params, "score_min"), _score(params, "score_max")
         if low is not None and high is not None and low > high:
             raise FilterError("score_min", f"{low} is above score_max {high}")
+        ids = _ids(category, params)
         return cls(
             category=category,
+            ids=ids,
             period=tuple(values["period"]),
             site=tuple(values["site"]),
             cave=tuple(caves),
@@ -138,6 +159,8 @@ class LibraryFilter:
             chosen = getattr(self, name)
             if chosen:
                 qs = qs.filter(**{lookup: list(chosen)})
+        if self.ids:
+            qs = qs.filter(pk__in=list(self.ids))
         if self.score_min is not None:
             qs = qs.filter(score__gte=self.score_min)
         if self.score_max is not None:
@@ -147,6 +170,7 @@ class LibraryFilter:
     def params(self) -> dict[str, str]:
         """The query-string form (comma-joined), without the category: parse(params()) == self."""
         out = {name: ",".join(map(str, getattr(self, name))) for name in MULTI}
+        out["ids"] = ",".join(map(str, self.ids))
         out["score_min"] = "" if self.score_min is None else f"{self.score_min:g}"
         out["score_max"] = "" if self.score_max is None else f"{self.score_max:g}"
         return {k: v for k, v in out.items() if v}
