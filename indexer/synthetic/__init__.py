@@ -5,9 +5,9 @@ Plan a mural from a seed, render it strip by strip (in bounded memory), write im
 
 from __future__ import annotations
 
+from .composer import TemplateBank
 from .layout import plan_mural
 from .render import MuralRenderer, render_mural, render_region, render_strip
-from .composer import TemplateBank
 from .spec import CATEGORIES, PERIODS, SITES, WALLS, Instance, MuralSpec, Paint, Panel
 from .voc import read_voc, voc_xml, write_voc
 from .write import image_seed, iter_tiles, make_demo_murals, plan_murals, write_mural_image
