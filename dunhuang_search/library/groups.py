@@ -1,4 +1,5 @@
-"""Motif groups as the pages show them: rows of crops with size, periods and caves."""
+"""Motif groups and shared templates as the pages show them: rows of crops with size, periods
+and caves; likely stencil pairs per template and per cave pair."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections import Counter
 from dunhuang_search.elements.models import Category, Element
 from dunhuang_search.search.links import crop_url
 
-from .models import MotifGroup, refresh_stale
+from .models import MotifGroup, StencilPair, refresh_stale
 
 ROW_CROPS = 12
 
@@ -46,3 +47,40 @@ def group_rows(category: Category, limit: int = 50) -> list[dict]:
             }
         )
     return rows
+
+
+def stencil_rows(category: Category, limit: int = 30) -> dict:
+    """The stored likely-same-template pairs: per template (crops, caves) and per cave pair."""
+    pairs = list(
+        StencilPair.objects.filter(category=category)
+        .select_related("a__mural__cave", "b__mural__cave")
+        .defer("a__embedding", "b__embedding")
+    )
+    templates: dict[tuple[bool, int], dict] = {}
+    cave_pairs: Counter = Counter()
+    for p in pairs:
+        row = templates.setdefault(
+            (p.line_only, p.template),
+            {"number": p.template, "line_only": p.line_only, "elements": {}, "caves": set()},
+        )
+        for e in (p.a, p.b):
+            row["elements"][e.pk] = e
+            row["caves"].add(e.mural.cave.number)
+        cave_pairs[tuple(sorted((p.a.mural.cave.number, p.b.mural.cave.number)))] += 1
+    rows = []
+    for row in sorted(templates.values(), key=lambda r: -len(r["elements"]))[:limit]:
+        elements = list(row["elements"].values())
+        rows.append(
+            {
+                **row,
+                "size": len(elements),
+                "caves": sorted(row["caves"]),
+                "crops": [
+                    {"element": e, "crop_url": crop_url(e, 100)} for e in elements[:ROW_CROPS]
+                ],
+            }
+        )
+    return {
+        "templates": rows,
+        "cave_pairs": [{"caves": c, "count": n} for c, n in cave_pairs.most_common(20)],
+    }

@@ -14,7 +14,7 @@ from dunhuang_search.search.links import crop_url
 
 from .filters import FACETS, FilterError, LibraryFilter
 from .gallery import GalleryQuery, card
-from .groups import group_rows
+from .groups import group_rows, stencil_rows
 from .matrix import cave_matrix
 from .stats import by_cave, by_period, facet_counts
 
@@ -133,6 +133,7 @@ def gallery(request: HttpRequest, category: str) -> HttpResponse:
         "manifest_url": f"{reverse('library:api-manifest', args=[slug])}?{qs_here}",
         "matrix_url": reverse("library:matrix", args=[slug]),
         "groups": group_rows(flt.category),
+        "stencils": stencil_rows(flt.category),
         **_page_context(query),
     }
     return render(request, "library/gallery.html", context)

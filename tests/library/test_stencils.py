@@ -95,3 +95,12 @@ def test_find_templates_bad_input_exits_2(db):
             call_command("find_templates", *argv, verbosity=0)
         assert caught.value.returncode == 2
     assert not StencilPair.objects.exists()
+
+
+@pytest.mark.django_db
+def test_gallery_shows_templates(client, stencil_murals):
+    call_command(
+        "find_templates", "--category", "apsara", "--line-only", verbosity=0, stdout=io.StringIO()
+    )
+    html = client.get("/library/apsara/").content.decode()
+    assert 'class="stencil-template"' in html and "Per cave pair" in html
