@@ -9,7 +9,7 @@ rejected, only confident, manual or accepted elements.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
@@ -76,6 +76,28 @@ def _ids(category: Category, params) -> tuple[int, ...]:
     return tuple(ids)
 
 
+def _known(qs, column: str, given: list) -> list:
+    """Which of `given` occur in `column` (one indexed lookup, not the whole table)."""
+    if not given:
+        return []
+    return list(qs.filter(**{f"{column}__in": given}).values_list(column, flat=True).distinct())
+
+
+def _check_known(category: Category, values: dict) -> None:
+    for raw in values["cave"]:
+        if not raw.isdigit():
+            raise FilterError("cave", f"{raw!r} is not a cave number")
+    caves = [int(v) for v in values["cave"]]
+    _unknown("period", values["period"], _known(Period.objects, "slug", values["period"]))
+    _unknown("site", values["site"], _known(Site.objects, "slug", values["site"]))
+    _unknown("cave", caves, _known(Cave.objects, "number", caves))
+    _unknown("wall", values["wall"], _known(Mural.objects, "wall", values["wall"]))
+    _unknown("source", values["source"], SOURCES)
+    _unknown("review", values["review"], REVIEW_STATES)
+    detectors = Element.objects.filter(category=category)
+    _unknown("detector", values["detector"], _known(detectors, "model_version", values["detector"]))
+
+
 def category_by_slug(slug: str) -> Category:
     try:
         return Category.objects.get(slug=slug)
@@ -96,7 +118,6 @@ class LibraryFilter:
     score_min: float | None = None
     score_max: float | None = None
     ids: tuple[int, ...] = ()  # a selection: only these elements
-    extra: dict = field(default_factory=dict, compare=False)
 
     @classmethod
     def parse(cls, category: Category | str, params) -> LibraryFilter:
@@ -104,23 +125,8 @@ class LibraryFilter:
         if isinstance(category, str):
             category = category_by_slug(category)
         values = {name: _values(params, name) for name in MULTI}
-        _unknown("period", values["period"], Period.objects.values_list("slug", flat=True))
-        _unknown("site", values["site"], Site.objects.values_list("slug", flat=True))
-        caves = []
-        for raw in values["cave"]:
-            if not raw.isdigit():
-                raise FilterError("cave", f"{raw!r} is not a cave number")
-            caves.append(int(raw))
-        _unknown("cave", caves, Cave.objects.values_list("number", flat=True))
-        if values["wall"]:
-            _unknown("wall", values["wall"], Mural.objects.values_list("wall", flat=True))
-        _unknown("source", values["source"], SOURCES)
-        _unknown("review", values["review"], REVIEW_STATES)
-        if values["detector"]:
-            known = Element.objects.filter(category=category).values_list(
-                "model_version", flat=True
-            )
-            _unknown("detector", values["detector"], known.distinct())
+        _check_known(category, values)
+        caves = [int(v) for v in values["cave"]]
         low, high = _score(params, "score_min"), _score(params, "score_max")
         if low is not None and high is not None and low > high:
             raise FilterError("score_min", f"{low} is above score_max {high}")

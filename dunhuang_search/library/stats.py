@@ -101,20 +101,59 @@ def facet_counts(flt: LibraryFilter) -> dict[str, list[dict]]:
     return out
 
 
+PLACE = ("mural__period__slug", "mural__cave__site__slug", "mural__cave__number")
+
+
+def _from_places(rows: list[dict]) -> tuple[list[dict], list[dict], list[dict]]:
+    """by_period, by_cave and period x cave from one GROUP BY period, site, cave."""
+    period_counts: dict[str, int] = {}
+    cave_counts: dict[tuple[str, int], int] = {}
+    cells = []
+    for r in rows:
+        period, site, cave = (r[f] for f in PLACE)
+        period_counts[period] = period_counts.get(period, 0) + r["count"]
+        cave_counts[(site, cave)] = cave_counts.get((site, cave), 0) + r["count"]
+        cells.append({"period": period, "site": site, "cave": cave, "count": r["count"]})
+    periods = [
+        {
+            "period": p.slug,
+            "name": p.name,
+            "name_zh": p.name_zh,
+            "start_year": p.start_year,
+            "end_year": p.end_year,
+            "count": period_counts.get(p.slug, 0),
+        }
+        for p in Period.objects.order_by("start_year", "end_year")
+    ]
+    caves = [
+        {"site": site, "cave": cave, "count": count}
+        for (site, cave), count in sorted(cave_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return periods, caves, cells
+
+
 def library_stats(flt: LibraryFilter, extended: bool = True) -> dict:
-    """The stats JSON of a view; `extended` adds the heatmap and histogram the charts draw."""
+    """The stats JSON of a view; `extended` adds the heatmap and histogram the charts draw.
+    Three GROUP BYs: place (period, site, cave), state (review, source), score bins."""
     qs = flt.queryset()
+    periods, caves, cells = _from_places(_grouped(qs, *PLACE))
+    states = _grouped(qs, "review_state", "source")
+    by_review: dict[str, int] = {}
+    by_source: dict[str, int] = {}
+    for r in states:
+        by_review[r["review_state"]] = by_review.get(r["review_state"], 0) + r["count"]
+        by_source[r["source"]] = by_source.get(r["source"], 0) + r["count"]
     body = {
         "category": flt.category.slug,
         "filters": flt.params(),
-        "total": qs.count(),
-        "by_period": by_period(qs),
-        "by_cave": by_cave(qs),
-        "by_review_state": {r["review_state"]: r["count"] for r in _grouped(qs, "review_state")},
-        "by_source": {r["source"]: r["count"] for r in _grouped(qs, "source")},
+        "total": sum(c["count"] for c in cells),
+        "by_period": periods,
+        "by_cave": caves,
+        "by_review_state": by_review,
+        "by_source": by_source,
     }
     if extended:
-        body["by_period_cave"] = period_by_cave(qs)
+        body["by_period_cave"] = cells
         body["score_histogram"] = score_histogram(qs)
     return body
 
