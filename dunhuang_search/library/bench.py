@@ -19,7 +19,7 @@ from indexer.motif_clusters import cluster_vectors
 
 from .api_views import LibraryStatsView
 from .filters import LibraryFilter
-from .matrix import MATRIX_MAX, selection_matrix
+from .matrix import MATRIX_MAX, fetch_vectors, selection_matrix
 from .views import gallery
 
 BENCH_EMBEDDER = "bench-library"
@@ -163,17 +163,21 @@ def run_bench(n: int, cluster_n: int, dim: int, queries: int, seed: int, say=pri
         say(f"stored {n} rows in {time.perf_counter() - start:.1f} s")
         stats, gallery_times = time_requests(queries, seed)
         say("timed stats and gallery")
-        start = time.perf_counter()
-        clusters = cluster_vectors(vectors[:cluster_n], method="faiss-kmeans")
-        cluster_seconds = time.perf_counter() - start
-        say(f"clustered {cluster_n} in {cluster_seconds:.1f} s ({len(clusters.groups)} groups)")
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT id FROM elements_element WHERE embedder = %s AND embedding IS NOT NULL "
-                "ORDER BY id LIMIT %s",
-                [BENCH_EMBEDDER, MATRIX_MAX],
+                "ORDER BY id",
+                [BENCH_EMBEDDER],
             )
-            ids = [r[0] for r in cursor.fetchall()]
+            with_vectors = [r[0] for r in cursor.fetchall()]
+        start = time.perf_counter()  # read from PostgreSQL and cluster, as cluster_elements does
+        stored = np.concatenate(
+            [fetch_vectors(with_vectors[i : i + 20_000]) for i in range(0, cluster_n, 20_000)]
+        )[:cluster_n]
+        clusters = cluster_vectors(stored, method="faiss-kmeans")
+        cluster_seconds = time.perf_counter() - start
+        say(f"clustered {cluster_n} in {cluster_seconds:.1f} s ({len(clusters.groups)} groups)")
+        ids = with_vectors[:MATRIX_MAX]
         flt = LibraryFilter.parse(CATEGORY, {"ids": ",".join(map(str, ids))})
         start = time.perf_counter()
         selection_matrix(flt)

@@ -13,7 +13,10 @@ from django.db import transaction
 from dunhuang_search.elements.models import Category, Element
 from indexer.motif_clusters import cluster_vectors
 
+from .matrix import fetch_vectors
 from .models import MotifGroup, MotifMembership
+
+CHUNK = 20_000
 
 
 class ClusterInputError(ValueError):
@@ -29,12 +32,9 @@ def category_vectors(category: Category, qs=None) -> tuple[str, np.ndarray, np.n
     if not embedders:
         raise ClusterInputError(f"category {category.slug!r} has no visible elements with vectors")
     embedder = embedders.most_common(1)[0][0]
-    rows = qs.filter(embedder=embedder).order_by("pk").values_list("pk", "embedding")
-    ids, vectors = [], []
-    for pk, vector in rows.iterator(chunk_size=5000):
-        ids.append(pk)
-        vectors.append(np.asarray(vector, dtype=np.float32))
-    return embedder, np.asarray(ids, dtype=np.int64), np.stack(vectors)
+    ids = list(qs.filter(embedder=embedder).order_by("pk").values_list("pk", flat=True))
+    chunks = [fetch_vectors(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)]
+    return embedder, np.asarray(ids, dtype=np.int64), np.concatenate(chunks)
 
 
 def cluster_category(
