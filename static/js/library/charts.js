@@ -58,6 +58,7 @@ function timeline(canvas, body) {
     },
     options: {
       maintainAspectRatio: false,
+      animation: false,
       plugins: {
         legend: { display: false },
         tooltip: {
@@ -84,6 +85,7 @@ function bars(canvas, labels, counts, onPick, title) {
     data: { labels, datasets: [{ label: title, data: counts, backgroundColor: INK }] },
     options: {
       maintainAspectRatio: false,
+      animation: false,
       plugins: { legend: { display: false } },
       scales: { y: { beginAtZero: true } },
       onClick: (event, elements) => { if (elements.length) onPick(elements[0].index); },
@@ -125,6 +127,7 @@ function heatmap(canvas, body) {
     },
     options: {
       maintainAspectRatio: false,
+      animation: false,
       plugins: {
         legend: { display: false },
         tooltip: { callbacks: { title: () => "", label: (item) => `${item.raw.y}, ${item.raw.x}: ${item.raw.v}` } },
