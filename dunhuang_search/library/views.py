@@ -5,17 +5,22 @@ whole state; bad filters answer 400 with the problem named."""
 from __future__ import annotations
 
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
+from dunhuang_search.accounts.roles import STAFF, role_required
 from dunhuang_search.elements.models import Category, Element
 from dunhuang_search.search.links import crop_url
+from indexer.motif_clusters import METHODS
 
 from .filters import FACETS, FilterError, LibraryFilter
 from .gallery import GalleryQuery, card
 from .groups import group_rows, stencil_rows
+from .jobs import AlreadyRunning, start_cluster_job
 from .matrix import cave_matrix
+from .models import LibraryJob
 from .stats import by_cave, by_period, facet_counts
 
 MOSAIC = 8
@@ -133,6 +138,8 @@ def gallery(request: HttpRequest, category: str) -> HttpResponse:
         "manifest_url": f"{reverse('library:api-manifest', args=[slug])}?{qs_here}",
         "matrix_url": reverse("library:matrix", args=[slug]),
         "groups": group_rows(flt.category),
+        "group_job": flt.category.library_jobs.first(),
+        "methods": METHODS,
         "stencils": stencil_rows(flt.category),
         **_page_context(query),
     }
@@ -172,3 +179,32 @@ def matrix_page(request: HttpRequest, category: str) -> HttpResponse:
         "crop_base": reverse("iiif:base", args=[0]).rsplit("/0", 1)[0],
     }
     return render(request, "library/matrix.html", context)
+
+
+def _job_partial(request: HttpRequest, category: Category, job: LibraryJob | None) -> HttpResponse:
+    return render(request, "library/_job.html", {"category": category, "job": job})
+
+
+def group_job_status(request: HttpRequest, category: str) -> HttpResponse:
+    """The category's latest recompute; the partial polls itself while the job is active."""
+    cat = Category.objects.filter(slug=category).first()
+    if cat is None:
+        raise Http404(f"unknown category {category!r}")
+    return _job_partial(request, cat, cat.library_jobs.first())
+
+
+@require_POST
+@role_required(STAFF)
+def recompute_groups(request: HttpRequest, category: str) -> HttpResponse:
+    """Staff: recompute the category's motif groups as a job (409 while one runs)."""
+    cat = Category.objects.filter(slug=category).first()
+    if cat is None:
+        return JsonResponse({"error": f"unknown category {category!r}"}, status=400)
+    method = request.POST.get("method") or "faiss-kmeans"
+    if method not in METHODS:
+        return JsonResponse({"error": f"method: unknown method {method!r}"}, status=400)
+    try:
+        job = start_cluster_job(cat, method)
+    except AlreadyRunning as exc:
+        return JsonResponse({"error": str(exc), "job": exc.job.pk}, status=409)
+    return _job_partial(request, cat, job)
