@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dunhuang_search.accounts.roles import STAFF, role_required
+from dunhuang_search.catalogue.models import Period
 from dunhuang_search.elements.models import Category, Element
 from dunhuang_search.search.links import crop_url
 from indexer.motif_clusters import METHODS
@@ -91,6 +92,12 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 def _facets(flt: LibraryFilter) -> list[dict]:
     counts = facet_counts(flt)
+    periods = {p.slug: p for p in Period.objects.all()}
+    counts["period"].sort(key=lambda r: periods[r["value"]].start_year)
+    for row in counts["period"]:
+        p = periods[row["value"]]
+        row["label"], row["label_zh"] = p.name, p.name_zh
+        row["years"] = f"{p.start_year}–{p.end_year}"
     out = []
     for facet in FACETS:
         values = [{**row, "toggle": flt.toggled(facet, row["value"])} for row in counts[facet]]

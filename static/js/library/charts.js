@@ -69,8 +69,12 @@ function timeline(canvas, body) {
         },
       },
       scales: {
-        x: { type: "linear", min: Math.min(...years) - 10, max: Math.max(...years) + 10, title: { display: true, text: "year CE" }, ticks: { callback: (v) => String(v) } },
-        y: { type: "linear", beginAtZero: true, title: { display: true, text: "elements" } },
+        x: { type: "linear", offset: false, min: Math.min(...years) - 10, max: Math.max(...years) + 10, title: { display: true, text: "year CE" }, ticks: { callback: (v) => String(v) } },
+        y: {
+          type: "linear", reverse: false, beginAtZero: true, offset: false,
+          suggestedMax: Math.max(1, ...periods.map((p) => p.count)) * 1.1,
+          title: { display: true, text: "elements" },
+        },
       },
       onClick: (event, elements) => {
         if (elements.length) go(canvas, { period: data[elements[0].index].period });

@@ -73,8 +73,8 @@ async function draw() {
       animation: false,
       plugins: { legend: { display: false }, tooltip: { enabled: false } },
       scales: {
-        x: { type: "linear", min: -0.5, max: n - 0.5, ticks: { display: false }, grid: { display: false } },
-        y: { type: "linear", min: -0.5, max: n - 0.5, reverse: true, ticks: { display: false }, grid: { display: false } },
+        x: { type: "linear", offset: false, min: -0.5, max: n - 0.5, ticks: { display: false }, grid: { display: false } },
+        y: { type: "linear", offset: false, min: -0.5, max: n - 0.5, reverse: true, ticks: { display: false }, grid: { display: false } },
       },
       onHover: (event, elements) => {
         if (!elements.length) return;
