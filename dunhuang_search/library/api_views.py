@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from dunhuang_search.elements.manifest import JSON_LD_PRESENTATION
 from dunhuang_search.elements.models import Element
 
-from .exports import MANIFEST_MAX, elements_csv, selection_manifest
+from .exports import MANIFEST_MAX, csv_rows, elements_csv, selection_manifest
 from .filters import FilterError, LibraryFilter
 from .gallery import GalleryQuery
 from .matrix import cave_matrix, matrix_csv, selection_matrix
@@ -115,17 +115,21 @@ SORT_PARAMETERS = [
 
 class LibraryExportView(JSONErrorsMixin, APIView):
     """CSV of a library view's elements: id, mural, site, cave, wall, period, bbox, category,
-    score, review state and IIIF region URL, in the view's order."""
+    score, review state and IIIF region URL, in the view's order (with Accept:
+    application/json, the same as {"columns", "rows"})."""
 
     renderer_classes = [CSVRenderer, JSONRenderer]
 
     @extend_schema(
-        parameters=[*FILTER_PARAMETERS, *SORT_PARAMETERS], responses={200: OpenApiTypes.STR}
+        parameters=[*FILTER_PARAMETERS, *SORT_PARAMETERS], responses={200: OpenApiTypes.OBJECT}
     )
     def get(self, request: Request, category: str) -> Response:
         query = parse_query(category, request.query_params)
-        text = elements_csv(request, ordered_elements(query))
-        response = Response(text, content_type="text/csv; charset=utf-8")
+        elements = ordered_elements(query)
+        if request.accepted_renderer.format != "csv":  # Accept: application/json
+            rows = list(csv_rows(request, elements))
+            return Response({"columns": rows[0], "rows": rows[1:]})
+        response = Response(elements_csv(request, elements), content_type="text/csv; charset=utf-8")
         name = f"library-{query.flt.category.slug}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

@@ -45,7 +45,10 @@ def api_data(image_file) -> dict:
     embedder = active_embedder()
     rebuild_index(embedder.id, embedder.dim)
     element = Element.objects.filter(mural=south, embedding__isnull=False).first()
-    return {"murals": south.pk, "elements": element.pk, "mural": south, "element": element}
+    return {
+        "murals": south.pk, "elements": element.pk, "mural": south, "element": element,
+        "library": "apsara",  # /api/v1/library/{category}/...
+    }  # fmt: skip
 
 
 def example_queries(data: dict) -> dict[str, list[dict]]:
