@@ -40,3 +40,15 @@ def library(db):
         hidden.append(add_element(mural, "apsara", confident=False, score=0.2))
         add_element(mural, "donor", score=0.8)  # another category
     return {"murals": murals, "elements": visible, "hidden": hidden}
+
+
+@pytest.fixture
+def three_motifs(db):
+    """30 apsara elements: three tight clusters of 10 around orthogonal-ish centres."""
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(3, 32))
+    truth = np.repeat([0, 1, 2], 10)
+    vectors = centres[truth] + 0.08 * rng.normal(size=(30, 32))
+    rows = add_elements(make_mural(cave=220), vectors[:15], "apsara")
+    rows += add_elements(make_mural(cave=45, period="high-tang"), vectors[15:], "apsara")
+    return rows, truth

@@ -12,21 +12,9 @@ from django.core.management import CommandError, call_command
 
 from dunhuang_search.library.models import MotifGroup, MotifMembership, refresh_stale
 from indexer.motif_clusters import cluster_quality, cluster_vectors, purity
-from tests.factories import add_elements, category, make_mural
+from tests.factories import category
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def three_motifs(db):
-    """30 apsara elements: three tight clusters of 10 around orthogonal-ish centres."""
-    rng = np.random.default_rng(3)
-    centres = rng.normal(size=(3, 32))
-    truth = np.repeat([0, 1, 2], 10)
-    vectors = centres[truth] + 0.08 * rng.normal(size=(30, 32))
-    rows = add_elements(make_mural(cave=220), vectors[:15], "apsara")
-    rows += add_elements(make_mural(cave=45, period="high-tang"), vectors[15:], "apsara")
-    return rows, truth
 
 
 def run(*args) -> dict:

@@ -18,9 +18,7 @@ def test_coco_export_with_library_filters(library, tmp_path):
         "--cave", "220", "--score-min", "0.5", "--json", stdout=out,
     )  # fmt: skip
     report = json.loads(out.getvalue())
-    expected = [
-        e for e in library["elements"] if e.mural.cave.number == 220 and e.score >= 0.5
-    ]
+    expected = [e for e in library["elements"] if e.mural.cave.number == 220 and e.score >= 0.5]
     assert report["elements"] == len(expected)
     coco = json.loads(next((tmp_path / "x").rglob("*.json")).read_text())
     assert len(coco["annotations"]) == len(expected)

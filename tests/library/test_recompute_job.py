@@ -13,8 +13,6 @@ from dunhuang_search.library import jobs
 from dunhuang_search.library.models import LibraryJob, MotifGroup
 from tests.factories import make_user
 
-from .test_clustering import three_motifs  # noqa: F401  (the fixture)
-
 pytestmark = pytest.mark.django_db
 URL = "/library/apsara/groups/recompute/"
 
@@ -33,7 +31,7 @@ def run_inline(monkeypatch):
     monkeypatch.setattr(jobs, "spawn", spawn)
 
 
-def test_staff_recompute_runs_a_job(staff_client, three_motifs, run_inline):  # noqa: F811
+def test_staff_recompute_runs_a_job(staff_client, three_motifs, run_inline):
     response = staff_client.post(URL, {"method": "agglomerative"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     job = LibraryJob.objects.get()
@@ -44,7 +42,7 @@ def test_staff_recompute_runs_a_job(staff_client, three_motifs, run_inline):  # 
     assert "3 groups" in status and "every 1s" not in status
 
 
-def test_an_active_job_polls_and_blocks_another(staff_client, three_motifs, monkeypatch):  # noqa: F811
+def test_an_active_job_polls_and_blocks_another(staff_client, three_motifs, monkeypatch):
     monkeypatch.setattr(jobs, "spawn", lambda job: None)
     first = staff_client.post(URL)
     assert 'hx-trigger="every 1s"' in first.content.decode()
@@ -58,12 +56,12 @@ def test_failed_job_shows_the_reason(staff_client, db, run_inline):
     assert job.state == "failed" and "no visible elements" in job.error
 
 
-def test_bad_method_is_400(staff_client, three_motifs):  # noqa: F811
+def test_bad_method_is_400(staff_client, three_motifs):
     assert staff_client.post(URL, {"method": "dbscan"}).status_code == 400
     assert not LibraryJob.objects.exists()
 
 
-def test_roles(client, three_motifs, monkeypatch):  # noqa: F811
+def test_roles(client, three_motifs, monkeypatch):
     monkeypatch.setattr(jobs, "spawn", lambda job: None)
     anonymous = client.post(URL)
     assert anonymous.status_code == 302 and "login" in anonymous["Location"]
