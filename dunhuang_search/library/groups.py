@@ -22,14 +22,17 @@ def group_rows(category: Category, limit: int = 50) -> list[dict]:
         e.pk: e
         for e in Element.objects.filter(pk__in=shown).select_related("mural").defer("embedding")
     }
-    places = {
+    places = {  # visible members only: a selection of hidden ones would be refused
         row[0]: row[1:]
-        for row in Element.objects.filter(pk__in=every).values_list(
-            "pk", "mural__period__name", "mural__cave__number"
-        )
+        for row in Element.objects.visible()
+        .filter(pk__in=every)
+        .values_list("pk", "mural__period__name", "mural__cave__number")
     }
+    stencil_pairs = list(StencilPair.objects.filter(category=category).values_list("a_id", "b_id"))
     rows = []
     for g in groups:
+        members = set(g.element_ids)
+        within = sum(1 for a, b in stencil_pairs if a in members and b in members)
         periods = Counter(places[i][0] for i in g.element_ids if i in places)
         caves = Counter(places[i][1] for i in g.element_ids if i in places)
         crops = [
@@ -44,6 +47,7 @@ def group_rows(category: Category, limit: int = 50) -> list[dict]:
                 "periods": [p for p, _ in periods.most_common()],
                 "caves": sorted(caves),
                 "ids": ",".join(str(i) for i in g.element_ids if i in places),
+                "stencil_pairs": within,
             }
         )
     return rows
