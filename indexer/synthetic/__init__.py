@@ -5,6 +5,7 @@ Plan a mural from a seed, render it strip by strip (in bounded memory), write im
 
 from __future__ import annotations
 
+from .composer import TemplateBank
 from .layout import plan_mural
 from .render import MuralRenderer, render_mural, render_region, render_strip
 from .spec import CATEGORIES, PERIODS, SITES, WALLS, Instance, MuralSpec, Paint, Panel
@@ -24,6 +25,7 @@ __all__ = [
     "MuralRenderer",
     "MuralSpec",
     "Paint",
+    "TemplateBank",
     "Panel",
     "image_seed",
     "iter_tiles",

@@ -30,17 +30,51 @@ class Sprite:
     crop: tuple[int, int]
     w: int
     h: int
+    template: str = ""
+
+
+# Parameters that colour a motif without changing its drawing: copies of one template may differ
+# in them (and in size, and in the damage that falls on them).
+COLOUR_PARAMS = frozenset({"robe", "scheme", "skin", "ground", "period"})
+
+
+class TemplateBank:
+    """Pounced templates shared across murals (walls and caves): a labelled motif is drawn from
+    an earlier template of the same motif and shape parameters with probability `reuse` (the
+    template's drawing seed, the new copy's own size and colours), else it starts a new one.
+    Deterministic for its seed and the order of calls; opt-in (plan_mural(templates=...)), so
+    murals planned without a bank are unchanged."""
+
+    def __init__(self, seed: int, reuse: float = 0.7, per_key: int = 6):
+        self.rng = np.random.default_rng(seed)
+        self.reuse, self.per_key = reuse, per_key
+        self.seeds: dict[tuple, list[int]] = {}
+
+    def seed_for(self, motif: str, params: tuple, fresh: int) -> int:
+        key = (motif, tuple(kv for kv in params if kv[0] not in COLOUR_PARAMS))
+        known = self.seeds.setdefault(key, [])
+        if known and (len(known) >= self.per_key or self.rng.random() < self.reuse):
+            return known[int(self.rng.integers(0, len(known)))]
+        known.append(fresh)
+        return fresh
 
 
 class Composer:
     """Collects the paints of one mural while the group functions place motifs."""
 
-    def __init__(self, rng: np.random.Generator, period: str, scale: float):
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        period: str,
+        scale: float,
+        templates: TemplateBank | None = None,
+    ):
         self.rng = rng
         self.period = period
         self.palette: Palette = palette_for(period)
         self.scale = scale
         self.paints: list[Paint] = []
+        self.templates = templates
 
     def seed(self) -> int:
         return int(self.rng.integers(0, 2**31 - 1))
@@ -54,10 +88,15 @@ class Composer:
 
     def sprite(self, motif: str, category: str, size: float, **params) -> Sprite | None:
         seed, frozen = self.seed(), self._params(params)
+        if self.templates is not None:
+            seed = self.templates.seed_for(motif, frozen, seed)
         box = alpha_box(draw_motif(motif, seed, size, frozen))
         if box is None:
             return None
-        return Sprite(motif, category, seed, size, frozen, (box[0], box[1]), box[2], box[3])
+        template = f"{motif}-{seed}"
+        return Sprite(
+            motif, category, seed, size, frozen, (box[0], box[1]), box[2], box[3], template
+        )
 
     def place(self, sprite: Sprite, x: float, y: float) -> Box:
         x, y = int(round(x)), int(round(y))
@@ -74,6 +113,7 @@ class Composer:
                 sprite.params,
                 sprite.category,
                 sprite.crop,
+                template=sprite.template,
             )
         )
         return (x, y, sprite.w, sprite.h)

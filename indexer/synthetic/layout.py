@@ -10,7 +10,7 @@ import numpy as np
 
 from ..boxes import intersection, iou
 from .canvas import alpha_box
-from .composer import Box, Composer
+from .composer import Box, Composer, TemplateBank
 from .groups import GROUPS, panel_ground
 from .motifs import draw_motif
 from .palette import pick
@@ -186,7 +186,9 @@ def _resolve(paints: list[Paint], width: int, height: int):
                 continue
             for cell in _cells(vis):
                 grid.setdefault(cell, []).append(vis)
-            instances.append(Instance(p.category, *vis, truncated=truncated))
+            instances.append(
+                Instance(p.category, *vis, truncated=truncated, template=p.template)
+            )
         elif p.layer == DAMAGE and p.motif == "flake":
             box = (p.x + p.w * 0.2, p.y + p.h * 0.2, p.w * 0.6, p.h * 0.6)
             near = [b for cell in _cells(box) for b in grid.get(cell, ())]
@@ -217,8 +219,11 @@ def _damage(c: Composer, width: int, height: int) -> None:
         )
 
 
-def plan_mural(width: int, height: int, seed: int, scale: float = 1.0) -> MuralSpec:
-    """Everything about one synthetic mural, decided from (width, height, seed, scale) alone."""
+def plan_mural(
+    width: int, height: int, seed: int, scale: float = 1.0, templates: TemplateBank | None = None
+) -> MuralSpec:
+    """Everything about one synthetic mural, decided from (width, height, seed, scale) alone;
+    with `templates`, labelled motifs are copies of templates shared across murals (stencils)."""
     if width < 1 or height < 1:
         raise ValueError(f"mural size must be positive, not {width}x{height}")
     if not 0.05 <= scale <= 20:
@@ -229,7 +234,9 @@ def plan_mural(width: int, height: int, seed: int, scale: float = 1.0) -> MuralS
     lo, hi = SITE_CAVES[site]
     cave = int(rng.integers(lo, hi + 1))
     wall = str(rng.choice(WALLS, p=[0.24, 0.24, 0.14, 0.14, 0.1, 0.07, 0.07]))
-    c = Composer(rng, period, scale * float(np.exp(rng.uniform(np.log(0.7), np.log(1.4)))))
+    c = Composer(
+        rng, period, scale * float(np.exp(rng.uniform(np.log(0.7), np.log(1.4)))), templates
+    )
     panels, used = _lay_out_wall(c, width, height, wall, scale)
     _damage(c, width, height)
     order = sorted(range(len(c.paints)), key=lambda i: (c.paints[i].layer, i))

@@ -5,7 +5,7 @@ A MuralSpec is everything the renderer needs; equal specs render identical pixel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 CATEGORIES: tuple[str, ...] = (
     "inscription",
@@ -46,6 +46,9 @@ class Instance:
     w: int
     h: int
     truncated: bool = False
+    # The motif template that painted it, "motif-seed": equal for copies of one template
+    # (same motif parameters; scale, colour and damage may differ). Not in VOC files.
+    template: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class Paint:
     crop: tuple[int, int] = (0, 0)
     repeat: str = ""
     unit: tuple[int, int] = (0, 0)  # (width, height) of a repeated unit
+    template: str = ""  # labelled paints: their motif template (see Instance.template)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ def api_data(image_file) -> dict:
     element = Element.objects.filter(mural=south, embedding__isnull=False).first()
     studio = studio_data(south)
     return {"murals": south.pk, "elements": element.pk, "mural": south, "element": element,
+            "library": "apsara",  # /api/v1/library/{category}/...
             **studio}  # fmt: skip
 
 
