@@ -6,31 +6,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('elements', '0007_element_version_review_queue'),
+        ("elements", "0007_element_version_review_queue"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReviewEvent',
+            name="ReviewEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('action', models.CharField(choices=[('review', 'Review'), ('undo', 'Undo'), ('create', 'Create')], default='review', max_length=10)),
-                ('before', models.JSONField(blank=True, null=True)),
-                ('after', models.JSONField()),
-                ('version', models.PositiveIntegerField(help_text="the element's version after this event")),
-                ('element', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_events', to='elements.element')),
-                ('undoes', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='undone_by', to='review.reviewevent')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='review_events', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("review", "Review"), ("undo", "Undo"), ("create", "Create")],
+                        default="review",
+                        max_length=10,
+                    ),
+                ),
+                ("before", models.JSONField(blank=True, null=True)),
+                ("after", models.JSONField()),
+                (
+                    "version",
+                    models.PositiveIntegerField(help_text="the element's version after this event"),
+                ),
+                (
+                    "element",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_events",
+                        to="elements.element",
+                    ),
+                ),
+                (
+                    "undoes",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="undone_by",
+                        to="review.reviewevent",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="review_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['element', '-id'], name='review_event_by_element')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["element", "-id"], name="review_event_by_element")
+                ],
             },
         ),
     ]
