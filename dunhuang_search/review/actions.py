@@ -315,3 +315,31 @@ def create_manual(mural_id, bbox, category_slug, user, note: str = "") -> Elemen
         )
         transaction.on_commit(lambda: embedding.sync_element_vectors([element.pk]))
     return element
+
+
+MAX_BATCH = 5_000
+
+
+def apply_batch(element_ids, user, data: dict) -> tuple[list[int], list[int]]:
+    """One review (state and/or category, no box) for many elements, all or none: each still
+    waiting (unreviewed) gets its own event; the others are skipped, as someone reviewed them
+    since the list was made. Returns (reviewed ids, skipped ids)."""
+    user = resolve_user(user)
+    if not isinstance(element_ids, (list, tuple)) or not element_ids:
+        raise ReviewError("ids must be a non-empty list of element ids")
+    if len(element_ids) > MAX_BATCH:
+        raise ReviewError(f"at most {MAX_BATCH} elements at a time, not {len(element_ids)}")
+    if set(data) - {"state", "category", "note"}:
+        raise ReviewError("a batch review changes state, category or note only")
+    elements = [find_element(pk) for pk in dict.fromkeys(element_ids)]
+    changes = [parse_change(dict(data), element.mural) for element in elements]
+    done, skipped = [], []
+    with transaction.atomic():
+        for element, change in zip(elements, changes, strict=True):
+            locked = Element.objects.select_for_update().filter(pk=element.pk)
+            if locked.values_list("review_state", flat=True).first() != Element.Review.UNREVIEWED:
+                skipped.append(element.pk)
+                continue
+            _commit(element, change, user, None, ReviewEvent.Action.REVIEW)
+            done.append(element.pk)
+    return done, skipped

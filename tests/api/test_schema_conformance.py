@@ -86,6 +86,7 @@ EXAMPLE_REQUESTS = {
     "v1_search_create": lambda data: ({"k": 3}, {"image": png_crop(data)}),
     "v1_elements_review_create": lambda data: ({}, {"state": "rejected", "note": "a shadow"}),
     "v1_elements_undo_create": lambda data: ({}, reviewed(data)),
+    "v1_review_batch_create": lambda data: ({}, {"ids": [data["elements"]], "state": "accepted"}),
 }
 
 
