@@ -3,7 +3,7 @@ site root by dunhuang_search/urls.py."""
 
 from django.urls import path
 
-from . import api, views
+from . import api, category_api, views
 
 app_name = "review"
 
@@ -14,6 +14,17 @@ urlpatterns: list = [
     path("review/elements/<int:pk>/history/", views.history_fragment, name="history"),
     path("api/v1/review/batch/", api.BatchView.as_view(), name="api_batch"),
     path("api/v1/elements/<int:pk>/similar/", api.SimilarView.as_view(), name="api_similar"),
+    path("api/v1/categories/", category_api.CategoriesView.as_view(), name="api_categories"),
+    path(
+        "api/v1/categories/<slug:slug>/examples/",
+        category_api.ExamplesView.as_view(),
+        name="api_examples",
+    ),
+    path(
+        "api/v1/categories/<slug:slug>/proposals/",
+        category_api.ProposalsView.as_view(),
+        name="api_proposals",
+    ),
     path(
         "api/v1/elements/<int:pk>/mural-remaining/",
         api.MuralRemainingView.as_view(),
