@@ -83,12 +83,15 @@ def examples_of(category: Category) -> tuple[np.ndarray, str]:
 
 
 def background(embedder_id: str, category: Category, n: int = fewshot.NEGATIVES) -> np.ndarray:
-    """Random dense windows (else random other elements) of the embedder: the probe's
-    negatives."""
+    """The probe's negatives: random dense windows and random elements of other categories
+    (half each where both exist), of the embedder. Without the elements, the probe would learn
+    "a tightly framed crop" rather than the category, and rank every other element first."""
     rows = Element.objects.filter(embedder=embedder_id, embedding__isnull=False)
     dense = rows.filter(source=Element.Source.DENSE)
-    pool = dense if dense.exists() else rows.exclude(category=category)
-    vectors = list(pool.order_by("?").values_list("embedding", flat=True)[:n])
+    others = rows.exclude(source=Element.Source.DENSE).exclude(category=category)
+    others = others.exclude(category=None).exclude(review_state=Element.Review.REJECTED)
+    vectors = list(dense.order_by("?").values_list("embedding", flat=True)[: n // 2])
+    vectors += list(others.order_by("?").values_list("embedding", flat=True)[: n - len(vectors)])
     return np.stack([np.asarray(v) for v in vectors]) if vectors else np.zeros((0, 1))
 
 
