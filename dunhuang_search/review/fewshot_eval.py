@@ -7,7 +7,8 @@ source "detector"). Candidates are the walls' dense windows, planned as the inde
 are marked on the first walls; the rest of its boxes are the ground truth. Both rankers are
 fitted (the probe against random windows of the example walls), the product's selection runs
 (skip overlaps with the examples, one candidate per spot) and we report precision@20 and
-recall@100: a candidate is a hit when its IoU with a ground-truth box is at least HIT_IOU.
+recall@100: a candidate is a hit when its IoU with a ground-truth box not found by a better
+candidate is at least HIT_IOU.
 """
 
 from __future__ import annotations
@@ -114,9 +115,18 @@ def score_run(
         (i, box) for i, wall in enumerate(walls) for box in wall.targets if (i, box) not in examples
     ]
 
+    found: set[int] = set()
+
     def hit(candidate) -> int | None:
+        """The first unfound truth box the candidate matches (a second find of a box is a
+        false positive, as in detection AP)."""
         for n, (wall, box) in enumerate(truth):
-            if wall == candidate.mural_id and iou(candidate.bbox, box) >= HIT_IOU:
+            if (
+                n not in found
+                and wall == candidate.mural_id
+                and iou(candidate.bbox, box) >= HIT_IOU
+            ):
+                found.add(n)
                 return n
         return None
 
