@@ -46,9 +46,11 @@ def synthetic_walls(count: int, size: tuple[int, int], seed: int, category: str)
     raise CommandError(f"no {count} murals with {category} among {count * 8} seeds", returncode=2)
 
 
-def real_walls(faces_per_wall: int, seed: int) -> list[Wall] | None:
-    """Cave 220 walls with real faces pasted at random free spots (96-160 px); None without
-    ../shared/data."""
+def real_walls(
+    faces_per_wall: int, seed: int, count: int, longest: int = 1024
+) -> list[Wall] | None:
+    """`count` cave 220 walls (shrunk to `longest` px) with real faces pasted at random free
+    spots (96-160 px); None without ../shared/data."""
     import pyvips
 
     walls_dir, faces_dir = SHARED / "murals" / "mogao-220", SHARED / "faces"
@@ -58,8 +60,10 @@ def real_walls(faces_per_wall: int, seed: int) -> list[Wall] | None:
     faces = sorted(faces_dir.glob("*.jpg"))
     rng.shuffle(faces)
     walls, used = [], 0
-    for path in sorted(walls_dir.glob("*.jpg")):
-        pixels = pyvips.Image.new_from_file(str(path)).colourspace("srgb")[:3].numpy().copy()
+    for path in sorted(walls_dir.glob("*.jpg"))[:count]:
+        image = pyvips.Image.new_from_file(str(path)).colourspace("srgb")[:3]
+        image = image.resize(min(1.0, longest / max(image.width, image.height)))
+        pixels = image.numpy().copy()
         boxes: list[tuple[int, int, int, int]] = []
         for _ in range(faces_per_wall * 20):
             if len(boxes) == faces_per_wall or used >= len(faces):
@@ -89,6 +93,7 @@ class Command(BaseCommand):
         parser.add_argument("--category", default="apsara", help="the category dropped")
         parser.add_argument("--real", action="store_true", help="also faces on cave 220 walls")
         parser.add_argument("--faces", type=int, default=6, help="faces pasted per real wall")
+        parser.add_argument("--walls", type=int, default=4, help="real walls used (4)")
         parser.add_argument("--json", action="store_true", help="print JSON as the last line")
 
     def handle(self, *args, **options) -> None:
@@ -111,12 +116,15 @@ class Command(BaseCommand):
                 },
             }
             if options["real"]:
-                real = real_walls(options["faces"], options["seed"])
+                real = real_walls(options["faces"], options["seed"], options["walls"])
                 body["real"] = (
                     {"skipped": "../shared/data is absent"}
                     if real is None
-                    else {"walls": len(real), "faces": sum(len(w.targets) for w in real),
-                          **evaluate(real, embedder)}  # fmt: skip
+                    else {
+                        "walls": len(real),
+                        "faces": sum(len(w.targets) for w in real),
+                        **evaluate(real, embedder),
+                    }  # fmt: skip
                 )
         except ValueError as exc:
             raise CommandError(str(exc), returncode=2) from exc
