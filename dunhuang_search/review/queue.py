@@ -11,7 +11,6 @@ element.
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 from django import forms
@@ -127,17 +126,25 @@ def _by_uncertainty(queryset: QuerySet[Element], limit: int) -> list[Element]:
     thresholds, quality = operating_thresholds(detector), class_quality(detector)
     slugs = dict(Category.objects.values_list("pk", "slug"))
     category_ids = list(queryset.order_by().values_list("category_id", flat=True).distinct())
-    streams = []
+    parts, threshold_of = [], {}
     for category_id in category_ids:
         slug = slugs.get(category_id, "")
-        threshold = thresholds.get(slug, DEFAULT_THRESHOLD)
-        rank = quality.get(slug, 1.0)  # worse classes first on equal uncertainty
+        threshold_of[category_id] = thresholds.get(slug, DEFAULT_THRESHOLD)
         same = queryset.filter(category_id=category_id, score__isnull=False)
-        above = same.filter(score__gte=threshold).order_by("score", "pk")[:limit]
-        below = same.filter(score__lt=threshold).order_by("-score", "pk")[:limit]
-        for part in (above, below):
-            streams.append([(round(abs(e.score - threshold), 6), rank, e.pk, e) for e in part])
-    merged = [row[-1] for row in heapq.merge(*streams, key=lambda row: row[:3])][:limit]
+        same = same.order_by().values_list("pk", "category_id", "score")
+        t = threshold_of[category_id]
+        parts.append(same.filter(score__gte=t).order_by("score", "pk")[:limit])
+        parts.append(same.filter(score__lt=t).order_by("-score", "pk")[:limit])
+    rows = list(parts[0].union(*parts[1:], all=True)) if parts else []
+
+    def key(row) -> tuple:  # nearest the threshold, then classes the detector does worst on
+        pk, category_id, score = row
+        uncertainty = round(abs(score - threshold_of[category_id]), 6)
+        return (uncertainty, quality.get(slugs.get(category_id, ""), 1.0), pk)
+
+    ids = [row[0] for row in sorted(rows, key=key)[:limit]]
+    found = queryset.in_bulk(ids)
+    merged = [found[pk] for pk in ids if pk in found]
     if len(merged) < limit:  # elements without a score (none from a detector) last
         rest = queryset.filter(score__isnull=True).order_by("pk")[: limit - len(merged)]
         merged += list(rest)
