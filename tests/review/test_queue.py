@@ -152,3 +152,14 @@ def test_similar_ones_and_the_rest_of_the_mural(db, archaeologist_client, reader
     assert rest["ids"] == sorted([probe.pk, near.pk, far.pk, other_class.pk])
     assert reader_client.get(f"/api/v1/elements/{probe.pk}/similar/").status_code == 403
     assert Client().get(f"/api/v1/elements/{probe.pk}/mural-remaining/").status_code in (401, 403)
+
+
+def test_bench_review_measures_and_deletes_what_it_made(db, capsys):
+    from django.core.management import call_command
+
+    before = Element.objects.count()
+    call_command("bench_review", "--n", "50", "--repeat", "2", "--json")
+    body = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert body["n"] == 50 and body["queue_page"]["p95_ms"] > 0
+    assert body["review_action"]["p95_ms"] > 0
+    assert Element.objects.count() == before and ReviewEvent.objects.count() == 0
