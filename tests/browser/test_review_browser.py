@@ -31,6 +31,12 @@ def current_id(page) -> int:
     return int(page.locator(".review-card.current").get_attribute("data-element-id"))
 
 
+def wait_current(page, pk: int) -> None:
+    page.wait_for_function(
+        f"document.querySelector('.review-card.current')?.dataset.elementId === '{pk}'"
+    )
+
+
 def state_of(pk: int) -> str:
     return Element.objects.get(pk=pk).review_state
 
@@ -60,7 +66,8 @@ def test_reviewing_by_keys(reviewer_page, make_mural, screenshot):
     page.wait_for_function(
         f"document.querySelector('[data-element-id=\"{first}\"]').dataset.state === 'accepted'"
     )
-    assert current_id(page) == second and state_of(first) == "accepted"
+    wait_current(page, second)
+    assert state_of(first) == "accepted"
     page.wait_for_function(
         "document.querySelector('#review-progress').innerText.startsWith('1 reviewed')"
     )
@@ -70,21 +77,25 @@ def test_reviewing_by_keys(reviewer_page, make_mural, screenshot):
         f"document.querySelector('[data-element-id=\"{second}\"] [data-category]')"
         ".innerText !== 'Donor'"
     )
-    assert Element.objects.get(pk=second).category.pk == 2 and current_id(page) == second
+    second_slug = page.locator("#review-categories [data-slug]").nth(1).get_attribute("data-slug")
+    assert Element.objects.get(pk=second).category.slug == second_slug
+    assert current_id(page) == second
     page.keyboard.press("r")  # reject, next
     page.wait_for_function(
         f"document.querySelector('[data-element-id=\"{second}\"]').dataset.state === 'rejected'"
     )
-    assert state_of(second) == "rejected" and current_id(page) == third
+    wait_current(page, third)
+    assert state_of(second) == "rejected"
 
     page.keyboard.press("z")  # undo the reject: the card is back and current
     page.wait_for_function(
         f"document.querySelector('[data-element-id=\"{second}\"]').dataset.state === 'unreviewed'"
     )
-    assert state_of(second) == "unreviewed" and current_id(page) == second
+    wait_current(page, second)
+    assert state_of(second) == "unreviewed"
 
     page.keyboard.press("u")  # skip
-    assert current_id(page) == third
+    wait_current(page, third)
 
     page.keyboard.press("?")
     assert page.locator("#review-help").is_visible()
