@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from indexer.boxes import iou
 
 METHODS = ("probe", "mean")
-DEFAULT_METHOD = "probe"
+DEFAULT_METHOD = "mean"
 SKIP_IOU = 0.3  # a candidate at least this much over an element of the category is skipped
 NMS_IOU = 0.3  # of two overlapping candidates on a mural, only the better one is proposed
 NEGATIVES = 2_000  # random background windows the probe learns against

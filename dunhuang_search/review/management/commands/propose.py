@@ -1,4 +1,4 @@
-"""`manage.py propose --category SLUG [--k K] [--method probe|mean] [--queue] [--json]`: "find
+"""`manage.py propose --category SLUG [--k K] [--method mean|probe] [--queue] [--json]`: "find
 more" for a category from its marked examples.
 
 `--json` prints {"category", "method", "results": [{"mural_id", "bbox", "score", "source",
@@ -23,7 +23,7 @@ class Command(DatabaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--category", required=True, help="the category's slug")
         parser.add_argument("--k", type=int, default=20, help="how many candidates (20)")
-        parser.add_argument("--method", choices=fewshot.METHODS, help="default: probe")
+        parser.add_argument("--method", choices=fewshot.METHODS, help="default: mean")
         parser.add_argument("--queue", action="store_true", help="add them to the review queue")
         parser.add_argument("--json", action="store_true", help="print JSON as the last line")
 
