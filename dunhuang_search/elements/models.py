@@ -28,8 +28,9 @@ class Category(models.Model):
 
 class ElementQuerySet(models.QuerySet):
     def shown(self) -> ElementQuerySet:
-        """The elements a person browses: dense search windows are vectors, not elements."""
-        return self.exclude(source=Element.Source.DENSE)
+        """The elements a person browses: dense search windows are vectors, not elements, and
+        few-shot proposals wait in the review queue until someone accepts them."""
+        return self.exclude(source__in=[Element.Source.DENSE, Element.Source.PROPOSAL])
 
     def visible(self, include_uncertain: bool = False) -> ElementQuerySet:
         """What search, libraries, counts and the dating assistant show by default: every

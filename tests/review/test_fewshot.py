@@ -128,6 +128,7 @@ def test_proposals_go_into_the_queue_and_accepting_makes_a_manual_element(
     form = queue.QueueFilterForm({"category": "lotus", "source": "proposal"})
     assert form.is_valid() and {e.pk for e in queue.queue(form)} == set(ids)
     assert not Element.objects.visible().filter(pk__in=ids).exists()
+    assert not Element.objects.shown().filter(pk__in=ids).exists()  # not in viewer or API lists
     actions.apply_review(ids[0], archaeologist, {"state": "accepted"})
     accepted = Element.objects.get(pk=ids[0])
     assert (accepted.source, accepted.category, accepted.review_state) == (
