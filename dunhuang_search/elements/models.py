@@ -28,8 +28,9 @@ class Category(models.Model):
 
 class ElementQuerySet(models.QuerySet):
     def shown(self) -> ElementQuerySet:
-        """The elements a person browses: dense search windows are vectors, not elements."""
-        return self.exclude(source=Element.Source.DENSE)
+        """The elements a person browses: dense search windows are vectors, not elements, and
+        few-shot proposals wait in the review queue until someone accepts them."""
+        return self.exclude(source__in=[Element.Source.DENSE, Element.Source.PROPOSAL])
 
     def visible(self, include_uncertain: bool = False) -> ElementQuerySet:
         """What search, libraries, counts and the dating assistant show by default: every
@@ -71,6 +72,9 @@ class Element(models.Model):
         DETECTOR = "detector"
         MANUAL = "manual"
         DENSE = "dense"
+        # a few-shot "find more" candidate: hidden (confident=False) until a reviewer accepts
+        # it, which makes it a manual element
+        PROPOSAL = "proposal"
 
     class Review(models.TextChoices):
         UNREVIEWED = "unreviewed"
@@ -103,6 +107,9 @@ class Element(models.Model):
     ocr_text = models.TextField(blank=True)
     ocr_confidence = models.FloatField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    # bumped by every review (review/actions.py): a request carries the version it saw, and a
+    # stale one is refused (409) rather than silently overwriting another reviewer's change
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -115,6 +122,14 @@ class Element(models.Model):
                 fields=["category", "confident"],
                 name="element_visible_by_category",
                 condition=~models.Q(source="dense") & ~models.Q(review_state="rejected"),
+            ),
+            # the review queue: unreviewed detections and proposals by category and score, so
+            # that "nearest the class's threshold first" is two index range scans per category
+            models.Index(
+                fields=["category", "score"],
+                name="element_review_queue",
+                condition=models.Q(review_state="unreviewed")
+                & models.Q(source__in=["detector", "proposal"]),
             ),
         ]
         constraints = [
