@@ -298,6 +298,15 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Dunhuang Search API",
     "DESCRIPTION": "Murals, detected elements and search over the Dunhuang grottoes.",
     "VERSION": "1.0.0",
+    # Several models name a choice field `kind` or `state`; each gets its own enum name.
+    "ENUM_NAME_OVERRIDES": {
+        "DerivativeKindEnum": "dunhuang_search.studio.models.Derivative.Kind",
+        "JobStateEnum": "dunhuang_search.elements.models.IndexJob.State",
+        "DerivativeReviewDecisionEnum": ["approved", "rejected"],
+        "MaskKindEnum": ["dust", "jelly"],
+        "BoardItemKindEnum": ["element", "region"],
+        "ReviewStateEnum": ["unreviewed", "accepted", "rejected"],
+    },
 }
 
 # One JSON line per request on the `dunhuang_search.requests` logger (observability.py):

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
+from psycopg import sql
 
 from dunhuang_search.catalogue.models import Cave, Mural, Period, Site
 from dunhuang_search.elements.models import Category
@@ -27,6 +28,12 @@ BENCH_SITE = "western-thousand-buddha"
 FIRST_CAVE = 95_001
 WALLS = ("south", "north", "east", "west", "ceiling")
 CATEGORY = "apsara"
+
+COPY_COLUMNS = (
+    "mural_id", "x", "y", "w", "h", "category_id", "score", "source", "model_version",
+    "embedder", "embedding", "review_state", "ocr_text", "notes", "confident", "created_at",
+    "updated_at",
+)
 
 
 def delete_rows() -> None:
@@ -76,12 +83,10 @@ def copy_rows(murals: list[Mural], n: int, vectors: np.ndarray, seed: int) -> No
     review = rng.random(n) < 0.2
     category = Category.objects.get(slug=CATEGORY).pk
     now = timezone.now()
-    columns = (
-        "mural_id, x, y, w, h, category_id, score, source, model_version, embedder, embedding, "
-        "review_state, ocr_text, notes, confident, created_at, updated_at"
-    )
+    columns = sql.SQL(", ").join(map(sql.Identifier, COPY_COLUMNS))
+    statement = sql.SQL("COPY elements_element ({}) FROM STDIN").format(columns)
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY elements_element ({columns}) FROM STDIN") as copy:
+        with cursor.cursor.copy(statement) as copy:
             for i in range(n):
                 vector = vectors[i] if i < len(vectors) else None
                 copy.write_row(

@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from dunhuang_search.accounts.roles import STAFF, role_required
 from dunhuang_search.catalogue.models import Period
@@ -69,6 +69,7 @@ def _review_progress(category: Category) -> dict:
     return counts
 
 
+@require_safe
 def overview(request: HttpRequest) -> HttpResponse:
     libraries = []
     for category in Category.objects.order_by("name"):
@@ -124,6 +125,7 @@ def _page_context(query: GalleryQuery) -> dict:
     return {"cards": [card(e) for e in rows], "next_url": next_url, "query": query}
 
 
+@require_safe
 def gallery(request: HttpRequest, category: str) -> HttpResponse:
     try:
         query = _query(request, category)
@@ -153,6 +155,7 @@ def gallery(request: HttpRequest, category: str) -> HttpResponse:
     return render(request, "library/gallery.html", context)
 
 
+@require_safe
 def gallery_page(request: HttpRequest, category: str) -> HttpResponse:
     """One more page of cards (htmx, when the last card scrolls into view)."""
     try:
@@ -162,6 +165,7 @@ def gallery_page(request: HttpRequest, category: str) -> HttpResponse:
     return render(request, "library/_cards.html", _page_context(query))
 
 
+@require_safe
 def matrix_page(request: HttpRequest, category: str) -> HttpResponse:
     """The similarity matrix of a selection (heatmap, hover crops, pair overlay) and the
     category's cave x cave matrix."""
@@ -192,6 +196,7 @@ def _job_partial(request: HttpRequest, category: Category, job: LibraryJob | Non
     return render(request, "library/_job.html", {"category": category, "job": job})
 
 
+@require_safe
 def group_job_status(request: HttpRequest, category: str) -> HttpResponse:
     """The category's latest recompute; the partial polls itself while the job is active."""
     cat = Category.objects.filter(slug=category).first()

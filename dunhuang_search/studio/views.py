@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import BadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from dunhuang_search.accounts.roles import ARCHAEOLOGIST, has_role, role_required
 from dunhuang_search.catalogue.models import Mural
@@ -118,12 +119,14 @@ def _listing(request, title: str, rows, mural=None, element=None):
     })  # fmt: skip
 
 
+@require_safe
 def mural_derivatives(request, pk: int):
     mural = get_object_or_404(Mural.objects.select_related("cave__site"), pk=pk)
     rows = Derivative.objects.filter(mural=mural).select_related("author", "element__category")
     return _listing(request, f"Derivatives of {mural}", rows, mural=mural)
 
 
+@require_safe
 def element_derivatives(request, pk: int):
     element = get_object_or_404(Element.objects.select_related("mural", "category"), pk=pk)
     rows = Derivative.objects.filter(element=element).select_related("author")
