@@ -13,10 +13,25 @@ import numpy as np
 
 from dunhuang_search.studio.derivatives import save_derivative
 from dunhuang_search.studio.models import Derivative
+from indexer.files import atomic_write, file_sha256
 from indexer.style import METHODS, StyleError, stylize
 
 from .members import check_upload, max_pixels, read_image, region_pixels, style_source
-from .models import StyleSet
+from .models import StyleSet, style_dir
+
+
+def keep_input(path: Path) -> tuple[str, bool]:
+    """Copy an uploaded content file under STYLE_DIR/inputs/ by its sha256 (so the derivative
+    can be shown beside its input); returns (relative path, whether it was written now)."""
+    import shutil
+
+    rel = f"inputs/{file_sha256(path)}{Path(path).suffix.lower()}"
+    dest = style_dir() / rel
+    if dest.is_file():
+        return rel, False
+    with atomic_write(dest) as staged:
+        shutil.copyfile(path, staged)
+    return rel, True
 
 
 @dataclass
@@ -25,11 +40,12 @@ class Content:
 
     pixels: np.ndarray
     fields: dict
+    path: Path | None = None  # an uploaded file, kept beside the derivative as its input
 
     @classmethod
     def upload(cls, path: Path, name: str = "") -> Content:
         check_upload(path)
-        return cls(read_image(path), {"upload_name": name or Path(path).name})
+        return cls(read_image(path), {"upload_name": name or Path(path).name}, Path(path))
 
     @classmethod
     def region(cls, mural, x: int, y: int, w: int, h: int) -> Content:
@@ -78,19 +94,28 @@ def stylize_to_derivative(
         "members": len(source.images),
         "details": {k: v for k, v in result.details.items() if k != "model"},
     }
-    return save_derivative(
-        result.image,
-        kind=Derivative.Kind.STYLE,
-        method=method,
-        model_name=str(model.get("name") or ""),
-        model_sha256=str(model.get("sha256") or ""),
-        parameters=result.params,
-        seed=seed,
-        inputs=inputs,
-        author=author,
-        seconds=round(result.seconds, 3),
-        **content.fields,
-    )
+    kept, created = None, False
+    if content.path is not None:
+        kept, created = keep_input(content.path)
+        inputs["upload_file"] = kept
+    try:
+        return save_derivative(
+            result.image,
+            kind=Derivative.Kind.STYLE,
+            method=method,
+            model_name=str(model.get("name") or ""),
+            model_sha256=str(model.get("sha256") or ""),
+            parameters=result.params,
+            seed=seed,
+            inputs=inputs,
+            author=author,
+            seconds=round(result.seconds, 3),
+            **content.fields,
+        )
+    except BaseException:
+        if created:
+            (style_dir() / kept).unlink(missing_ok=True)
+        raise
 
 
 def provenance(derivative: Derivative) -> dict:

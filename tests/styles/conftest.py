@@ -49,3 +49,47 @@ def style_set(db, style_images):
     add_uploads(s, sorted(style_images.iterdir()))
     s.refresh_from_db()
     return s
+
+
+@pytest.fixture
+def archaeologist_client(db):
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from dunhuang_search.accounts.roles import ARCHAEOLOGIST
+    from tests.factories import make_user
+
+    user = make_user("archaeologist")
+    user.groups.add(Group.objects.get_or_create(name=ARCHAEOLOGIST)[0])
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def reader_client(db):
+    from django.test import Client
+
+    from tests.factories import make_user
+
+    client = Client()
+    client.force_login(make_user("reader"))
+    return client
+
+
+@pytest.fixture
+def described_murals(tmp_path, db):
+    """Four small murals in three caves and two periods, with their style descriptors."""
+    from dunhuang_search.styles.descriptors import describe_murals
+    from tests.factories import ingested_mural
+
+    rng = np.random.default_rng(0)
+    murals = []
+    places = [(220, "early-tang", (180, 60, 40)), (220, "early-tang", (170, 70, 50)),
+              (45, "high-tang", (40, 140, 70)), (320, "high-tang", (50, 150, 80))]
+    for i, (cave, period, colour) in enumerate(places):
+        pixels = np.clip(np.asarray(colour) + rng.normal(0, 25, (120, 160, 3)), 0, 255)
+        murals.append(ingested_mural(tmp_path / f"m{i}.png", pixels.astype(np.uint8),
+                                     cave=cave, period=period))
+    describe_murals(murals)
+    return murals
