@@ -38,8 +38,18 @@ class StyleSetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StyleSet
-        fields = ["id", "slug", "name", "description", "expert", "period", "version", "members",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "description",
+            "expert",
+            "period",
+            "version",
+            "members",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["version"]
 
 
@@ -117,9 +127,14 @@ class StyleSetStylize(APIView):
         data = form.cleaned_data
         try:
             with maybe_staged(data) as path, transaction.atomic():
-                d = stylize_to_derivative(style_set, content_of(data, path), data["method"],
-                                          author=request.user, seed=data.get("seed") or 0,
-                                          strength=data["strength"])
+                d = stylize_to_derivative(
+                    style_set,
+                    content_of(data, path),
+                    data["method"],
+                    author=request.user,
+                    seed=data.get("seed") or 0,
+                    strength=data["strength"],
+                )
         except StyleError as exc:
             raise ValidationError({"style": [str(exc)]}) from exc
         body = provenance(d)
@@ -133,11 +148,21 @@ class StyleMapView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request):
         data = stylemap.style_map()
-        return Response({
-            "explained_variance": data["explained"],
-            "points": [{"mural": p.mural.pk, "period": p.mural.period.slug,
-                        "cave": p.mural.cave.number, "x": p.x, "y": p.y}
-                       for p in data["points"]],
-            "legend": [{"period": e["period"].slug, "colour": e["colour"]}
-                       for e in data["legend"]],
-        })
+        return Response(
+            {
+                "explained_variance": data["explained"],
+                "points": [
+                    {
+                        "mural": p.mural.pk,
+                        "period": p.mural.period.slug,
+                        "cave": p.mural.cave.number,
+                        "x": p.x,
+                        "y": p.y,
+                    }
+                    for p in data["points"]
+                ],
+                "legend": [
+                    {"period": e["period"].slug, "colour": e["colour"]} for e in data["legend"]
+                ],
+            }
+        )

@@ -50,8 +50,9 @@ class SourceForm(forms.Form):
         if len(given) != 1:
             raise forms.ValidationError("give exactly one of: image, element, region")
         if data.get("element"):
-            data["element_obj"] = Element.objects.select_related("mural").filter(
-                pk=data["element"]).first()
+            data["element_obj"] = (
+                Element.objects.select_related("mural").filter(pk=data["element"]).first()
+            )
             if data["element_obj"] is None:
                 raise forms.ValidationError(f"no element with id {data['element']}")
         if data.get("region"):
@@ -61,5 +62,9 @@ class SourceForm(forms.Form):
 
 class StylizeForm(SourceForm):
     method = forms.ChoiceField(choices=[(m, m) for m in sorted(METHODS)])
-    strength = forms.FloatField(min_value=0.0, max_value=1.0, initial=1.0)
+    strength = forms.FloatField(min_value=0.0, max_value=1.0, initial=1.0, required=False)
     seed = forms.IntegerField(required=False, initial=0)
+
+    def clean_strength(self) -> float:
+        value = self.cleaned_data.get("strength")
+        return 1.0 if value is None else value

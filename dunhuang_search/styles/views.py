@@ -42,8 +42,9 @@ def jpeg(pixels) -> HttpResponse:
 def _set_summary(pk: int, version: int) -> dict:
     """The palette and closest murals of a set version (members are read once per version)."""
     style_set = StyleSet.objects.get(pk=pk)
-    images = [member_pixels(m, 256) for m in style_set.members.select_related("element__mural",
-                                                                               "mural")]
+    images = [
+        member_pixels(m, 256) for m in style_set.members.select_related("element__mural", "mural")
+    ]
     if not images:
         return {"palette": [], "closest": []}
     closest = [(m.pk, d) for m, d in stylemap.closest_murals(images)]
@@ -53,21 +54,30 @@ def _set_summary(pk: int, version: int) -> dict:
 @require_GET
 def style_index(request):
     selected = request.GET.get("mural")
-    return render(request, "styles/index.html", {
-        "map": stylemap.style_map(),
-        "table": stylemap.period_distances(),
-        "style_sets": StyleSet.objects.all(),
-        "selected": selected,
-        "can_edit": has_role(request.user, ARCHAEOLOGIST),
-    })
+    return render(
+        request,
+        "styles/index.html",
+        {
+            "map": stylemap.style_map(),
+            "table": stylemap.period_distances(),
+            "style_sets": StyleSet.objects.all(),
+            "selected": selected,
+            "can_edit": has_role(request.user, ARCHAEOLOGIST),
+        },
+    )
 
 
 @require_GET
 def map_nearest(request, pk: int):
     mural = get_object_or_404(Mural.objects.select_related("cave__site", "period"), pk=pk)
-    return render(request, "styles/_nearest.html", {
-        "mural": mural, "nearest": stylemap.nearest_in_other_caves(mural),
-    })
+    return render(
+        request,
+        "styles/_nearest.html",
+        {
+            "mural": mural,
+            "nearest": stylemap.nearest_in_other_caves(mural),
+        },
+    )
 
 
 def _set_context(request, style_set: StyleSet, **extra) -> dict:
@@ -78,8 +88,9 @@ def _set_context(request, style_set: StyleSet, **extra) -> dict:
         "members": style_set.members.select_related("element__category", "mural"),
         "palette": summary["palette"],
         "closest": [(closest[pk], d) for pk, d in summary["closest"] if pk in closest],
-        "derivatives": Derivative.objects.filter(kind="style",
-                                                 inputs__style_set=style_set.slug)[:24],
+        "derivatives": Derivative.objects.filter(kind="style", inputs__style_set=style_set.slug)[
+            :24
+        ],
         "can_edit": has_role(request.user, ARCHAEOLOGIST),
         "stylize_form": StylizeForm(),
         "member_form": SourceForm(),
@@ -105,8 +116,9 @@ def set_form(request, slug: str | None = None):
         messages.success(request, f"Style set {created.name} saved.")
         return redirect("styles:set", slug=created.slug)
     status = 400 if request.method == "POST" else 200
-    return render(request, "styles/set_form.html", {"form": form, "style_set": style_set},
-                  status=status)
+    return render(
+        request, "styles/set_form.html", {"form": form, "style_set": style_set}, status=status
+    )
 
 
 @require_POST
@@ -115,8 +127,13 @@ def member_add(request, slug: str):
     style_set = get_object_or_404(StyleSet, slug=slug)
     form = SourceForm(request.POST, request.FILES)
     if not form.is_valid():
-        return JsonResponse({"error": "; ".join(form.errors.get("__all__", [])) or
-                             form.errors.as_text(), "status": 400}, status=400)
+        return JsonResponse(
+            {
+                "error": "; ".join(form.errors.get("__all__", [])) or form.errors.as_text(),
+                "status": 400,
+            },
+            status=400,
+        )
     try:
         with maybe_staged(form.cleaned_data) as path:
             add_member(style_set, form.cleaned_data, request.user, path)
@@ -146,8 +163,12 @@ def stylize_view(request, slug: str):
     try:
         with maybe_staged(data) as path, transaction.atomic():
             derivative = stylize_to_derivative(
-                style_set, content_of(data, path), data["method"], author=request.user,
-                seed=data.get("seed") or 0, strength=data["strength"],
+                style_set,
+                content_of(data, path),
+                data["method"],
+                author=request.user,
+                seed=data.get("seed") or 0,
+                strength=data["strength"],
             )
     except StyleError as exc:
         return render(request, "styles/_result.html", {"error": str(exc)}, status=400)
@@ -156,8 +177,9 @@ def stylize_view(request, slug: str):
 
 @require_GET
 def member_image(request, pk: int):
-    member = get_object_or_404(StyleSetMember.objects.select_related("element__mural", "mural"),
-                               pk=pk)
+    member = get_object_or_404(
+        StyleSetMember.objects.select_related("element__mural", "mural"), pk=pk
+    )
     return jpeg(member_pixels(member, 256))
 
 
@@ -190,7 +212,6 @@ def derivative_input(request, pk: int):
 @require_GET
 def derivative_provenance(request, pk: int):
     d = _style_derivative(pk)
-    response = HttpResponse(json.dumps(provenance(d), indent=2),
-                            content_type="application/json")
+    response = HttpResponse(json.dumps(provenance(d), indent=2), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="derivative-{d.pk}.json"'
     return response

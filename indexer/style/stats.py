@@ -80,9 +80,9 @@ def palette(images: Sequence[np.ndarray], colours: int = 6, seed: int = 0) -> li
     from sklearn.cluster import KMeans
 
     sample = ColourStats.of_images(images, seed=seed).sample
-    sample = sample[: min(len(sample), 20_000)]
+    sample = sample[: min(len(sample), 5_000)]
     k = max(1, min(colours, len(np.unique(sample.round(0), axis=0))))
-    km = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(sample)
+    km = KMeans(n_clusters=k, n_init=2, random_state=seed).fit(sample)
     counts = np.bincount(km.labels_, minlength=k)
     rgb = to_rgb(km.cluster_centers_[None].astype(np.float32))[0]
     order = np.argsort(-counts)

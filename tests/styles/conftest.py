@@ -85,11 +85,18 @@ def described_murals(tmp_path, db):
 
     rng = np.random.default_rng(0)
     murals = []
-    places = [(220, "early-tang", (180, 60, 40)), (220, "early-tang", (170, 70, 50)),
-              (45, "high-tang", (40, 140, 70)), (320, "high-tang", (50, 150, 80))]
+    places = [
+        (220, "early-tang", (180, 60, 40)),
+        (220, "early-tang", (170, 70, 50)),
+        (45, "high-tang", (40, 140, 70)),
+        (320, "high-tang", (50, 150, 80)),
+    ]
     for i, (cave, period, colour) in enumerate(places):
         pixels = np.clip(np.asarray(colour) + rng.normal(0, 25, (120, 160, 3)), 0, 255)
-        murals.append(ingested_mural(tmp_path / f"m{i}.png", pixels.astype(np.uint8),
-                                     cave=cave, period=period))
+        murals.append(
+            ingested_mural(
+                tmp_path / f"m{i}.png", pixels.astype(np.uint8), cave=cave, period=period
+            )
+        )
     describe_murals(murals)
     return murals
