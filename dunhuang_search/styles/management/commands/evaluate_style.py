@@ -113,15 +113,18 @@ class Command(DatabaseCommand):
             methods, skipped = self._methods(options["methods"], source, options["neural_steps"])
             murals = synthetic_murals(options["murals"])
             embedder = EfficientNetLite0Embedder(device="cpu")
-            with tqdm(total=len(photos) * len(methods), desc="evaluate_style", disable=None) as bar:
-                scored = deception(
-                    embedder.embed_images,
-                    source.images,
-                    photos,
-                    [m["image"] for m in murals],
-                    methods,
-                    progress=lambda name: bar.update(1),
-                )
+            scored: dict = {"results": {}, "classifier_cv_accuracy": None}
+            bar = tqdm(total=len(photos) * len(methods), desc="evaluate_style", disable=None)
+            with bar:
+                if methods:
+                    scored = deception(
+                        embedder.embed_images,
+                        source.images,
+                        photos,
+                        [m["image"] for m in murals],
+                        methods,
+                        progress=lambda name: bar.update(1),
+                    )
         except StyleError as exc:
             raise CommandError(str(exc), returncode=2) from exc
         record = {
