@@ -16,7 +16,7 @@ from dunhuang_search.catalogue.models import Mural
 from .members import region_pixels
 from .models import StyleDescriptor
 
-MAP_KIND = StyleDescriptor.Kind.ADAIN
+MAP_KIND = StyleDescriptor.Kind.MAGENTA  # evaluate_style: k-NN 0.183 vs adain 0.117 (ZeroR 0.117)
 MURAL_SIDE = 512
 
 
