@@ -113,3 +113,33 @@ def test_palette_is_the_sets_dominant_colours(green_set):
     assert abs(sum(c["share"] for c in colours) - 1) < 1e-6
     r, g, b = (int(colours[0]["hex"][i : i + 2], 16) for i in (1, 3, 5))
     assert g > r and g > b
+
+
+def test_a_4000_px_image_is_stylized_in_a_band_of_rows():
+    """Memory follows the tile rows, not the image: a 4000 x 3000 region read lazily and written
+    row band by row band never holds more than a fraction of the image."""
+    import tracemalloc
+
+    from indexer.style.methods import plan
+
+    width, height = 4000, 3000
+    tile = np.full((256, 256, 3), (200, 80, 60), np.uint8)
+
+    def read(x, y, w, h):
+        return tile[:h, :w] if w <= 256 and h <= 256 else np.full((h, w, 3), 128, np.uint8)
+
+    def peak_for(h: int) -> int:
+        styled = plan("color", tile, (width, h), [tile[..., ::-1].copy()], histogram=False)
+        rows_done = []
+        tracemalloc.start()
+        stylize_region(
+            read, width, h, styled.fn, lambda y, rows: rows_done.append(len(rows)), 256, 32
+        )
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert sum(rows_done) == h
+        return peak
+
+    half, full = peak_for(height // 2), peak_for(height)
+    assert full < 1.15 * half  # twice the rows, the same memory
+    assert full < 0.4 * width * height * 3 * 4  # well under a float32 copy of the image
