@@ -1,0 +1,54 @@
+"""What the pages and the REST endpoints share: turning a validated source form into content
+and members, with uploads staged in a temporary file that is removed afterwards."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .members import add_elements, add_region, add_uploads
+from .transfer import Content
+
+SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}
+
+
+@contextlib.contextmanager
+def staged_upload(upload) -> Iterator[Path]:
+    """An uploaded file written to a temporary path (keeping its name's suffix)."""
+    suffix = Path(upload.name).suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="style-upload-") as folder:
+        path = Path(folder) / f"upload{suffix if suffix in SUFFIXES else '.bin'}"
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        yield path
+
+
+def content_of(data: dict, upload_path: Path | None = None) -> Content:
+    if data.get("element_obj") is not None:
+        return Content.element(data["element_obj"])
+    if data.get("region_obj") is not None:
+        return Content.region(*data["region_obj"])
+    return Content.upload(upload_path, name=data["image"].name)
+
+
+def add_member(style_set, data: dict, user, upload_path: Path | None = None):
+    if data.get("element_obj") is not None:
+        return add_elements(style_set, [data["element_obj"]], user)[0]
+    if data.get("region_obj") is not None:
+        return add_region(style_set, *data["region_obj"], user=user)
+    member = add_uploads(style_set, [upload_path], user)[0]
+    member.label = data["image"].name
+    member.save(update_fields=["label"])
+    return member
+
+
+@contextlib.contextmanager
+def maybe_staged(data: dict) -> Iterator[Path | None]:
+    if data.get("image"):
+        with staged_upload(data["image"]) as path:
+            yield path
+    else:
+        yield None
