@@ -1,9 +1,10 @@
 """Era + year phrases in inscription text (OCR or corrected): 大统四年 → 538.
 
-Traditional and simplified forms are read alike (大統/大统), and Chinese year numerals: 元年,
-十一年, 二十三年, 廿三年, 十有六年, 卅年, 卌年. A year beyond the era's length is not a date. Names that
-several states used (贞观: Tang 627–649 and Western Xia 1101–1113) give every reading, unless a
-dynasty named just before the era (大唐贞观, 大夏贞观) picks one.
+Traditional and simplified forms are read alike (大統/大统), and Chinese year
+numerals: 元年, 十一年, 二十三年, 廿三年, 十有六年, 卅年, 卌年. A year beyond the
+era's length is not a date. Names that several states used (贞观: Tang 627–649,
+Western Xia 1101–1113) give every reading, unless a dynasty named just before
+the era (大唐贞观, 大夏贞观) picks one.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ DIGITS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 TENS = {"十": 10, "廿": 20, "卄": 20, "卅": 30, "丗": 30, "卌": 40}
 # variants that are not traditional forms of the era names' characters: financial numerals,
 # and the dynasties named before an era
-VARIANTS = dict(zip("壹貳贰叁參肆伍陸柒捌玖拾兩", "一二二三三四五六七八九十两"))
-VARIANTS |= dict(zip("涼晉漢後", "凉晋汉后"))
+VARIANTS = dict(zip("壹貳贰叁參肆伍陸柒捌玖拾兩", "一二二三三四五六七八九十两", strict=True))
+VARIANTS |= dict(zip("涼晉漢後", "凉晋汉后", strict=True))
 
 # a dynasty named before the era -> the dynasties it can mean
 DYNASTY_HINTS = {
@@ -67,7 +68,7 @@ class InscriptionDate:
 
 
 def read_numeral(text: str) -> int | None:
-    """A year numeral: 元 → 1, 四 → 4, 十一 → 11, 二十三 / 廿三 → 23, 卅 → 30; None if unreadable."""
+    """A year numeral: 元 → 1, 十一 → 11, 二十三 / 廿三 → 23, 卅 → 30; None if unreadable."""
     if text == "元":
         return 1
     if "有" in text:  # 十有六: the classical "ten and six"
