@@ -54,9 +54,10 @@ def check_authority(name: str | None) -> str:
     """The authority's name (catalogue when none is given); DatingError if no one of that name
     has dated anything."""
     name = (name or CATALOGUE).strip()
-    if name == CATALOGUE or Dating.objects.filter(
-        source=Dating.Source.SCHOLAR, authority=name
-    ).exists():
+    if (
+        name == CATALOGUE
+        or Dating.objects.filter(source=Dating.Source.SCHOLAR, authority=name).exists()
+    ):
         return name
     known = ", ".join(known_authorities())
     raise DatingError(f"unknown authority '{name}' (known: {known})")
@@ -78,9 +79,7 @@ def _latest(datings, key: str, periods: list[PeriodSpan]) -> dict[int, str]:
 def mural_periods(authority: str, periods: list[PeriodSpan]) -> dict[int, str]:
     """{mural id: period slug} of every mural dated under the authority."""
     if authority == CATALOGUE:
-        return dict(
-            Mural.objects.filter(period__isnull=False).values_list("id", "period__slug")
-        )
+        return dict(Mural.objects.filter(period__isnull=False).values_list("id", "period__slug"))
     scholar = Dating.objects.filter(
         source=Dating.Source.SCHOLAR, authority=authority, mural__isnull=False
     )
@@ -89,9 +88,7 @@ def mural_periods(authority: str, periods: list[PeriodSpan]) -> dict[int, str]:
 
 def element_periods(authority: str, periods: list[PeriodSpan]) -> dict[int, str]:
     """{element id: period slug} of the elements dated on their own under the authority."""
-    sources = (
-        [Dating.Source.CATALOGUE] if authority == CATALOGUE else [Dating.Source.SCHOLAR]
-    )
+    sources = [Dating.Source.CATALOGUE] if authority == CATALOGUE else [Dating.Source.SCHOLAR]
     own = Dating.objects.filter(source__in=sources, authority=authority, element__isnull=False)
     return _latest(own, "element_id", periods)
 

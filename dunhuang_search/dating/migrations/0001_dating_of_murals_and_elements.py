@@ -6,38 +6,132 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalogue', '0003_mural_period_optional'),
-        ('elements', '0006_element_confident'),
+        ("catalogue", "0003_mural_period_optional"),
+        ("elements", "0006_element_confident"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Dating',
+            name="Dating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start_year', models.IntegerField(help_text="CE; the period's first year when only a period")),
-                ('end_year', models.IntegerField(help_text="CE; the period's last year when only a period")),
-                ('source', models.CharField(choices=[('catalogue', 'Catalogue'), ('scholar', 'Scholar'), ('inscription', 'Inscription'), ('assistant', 'Assistant')], max_length=12)),
-                ('authority', models.CharField(help_text="whose dating this is: 'catalogue', a scholar's name, 'inscription', 'assistant'", max_length=200)),
-                ('citation', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('details', models.JSONField(blank=True, default=dict, help_text="an estimate's full result (distribution, evidence)")),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('element', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='datings', to='elements.element')),
-                ('mural', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='datings', to='catalogue.mural')),
-                ('period', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalogue.period')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "start_year",
+                    models.IntegerField(help_text="CE; the period's first year when only a period"),
+                ),
+                (
+                    "end_year",
+                    models.IntegerField(help_text="CE; the period's last year when only a period"),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("catalogue", "Catalogue"),
+                            ("scholar", "Scholar"),
+                            ("inscription", "Inscription"),
+                            ("assistant", "Assistant"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "authority",
+                    models.CharField(
+                        help_text="whose dating this is: 'catalogue', a scholar's name, 'inscription', 'assistant'",
+                        max_length=200,
+                    ),
+                ),
+                ("citation", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "details",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="an estimate's full result (distribution, evidence)",
+                    ),
+                ),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "element",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="datings",
+                        to="elements.element",
+                    ),
+                ),
+                (
+                    "mural",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="datings",
+                        to="catalogue.mural",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalogue.period",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['authority'], name='dating_dati_authori_6aee67_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end_year__gte', models.F('start_year'))), name='dating_years_ordered'), models.CheckConstraint(condition=models.Q(models.Q(('element__isnull', True), ('mural__isnull', False)), models.Q(('element__isnull', False), ('mural__isnull', True)), _connector='OR'), name='dating_of_mural_or_element')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["authority"], name="dating_dati_authori_6aee67_idx")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("end_year__gte", models.F("start_year"))),
+                        name="dating_years_ordered",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("element__isnull", True), ("mural__isnull", False)),
+                            models.Q(("element__isnull", False), ("mural__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="dating_of_mural_or_element",
+                    ),
+                ],
             },
         ),
     ]
