@@ -69,9 +69,10 @@ class Context:
     elements: dict[int, str]  # element id -> its own period, under the authority
     index: faiss_service.LoadedIndex | None
     problem: str = ""
+    pool: set[int] | None = None  # only these murals may be neighbours (evaluations)
 
     @classmethod
-    def build(cls, authority: str | None = None) -> Context:
+    def build(cls, authority: str | None = None, pool: set[int] | None = None) -> Context:
         authority = check_authority(authority)
         periods = period_spans()
         try:
@@ -86,6 +87,7 @@ class Context:
             element_periods(authority, periods),
             index,
             problem,
+            pool,
         )
 
 
@@ -96,6 +98,7 @@ class Gathered:
     inscriptions: list[dict] = field(default_factory=list)
     bounds: list[tuple[int, ...]] = field(default_factory=list)
     reason: str = ""
+    neighbour_caves: dict[int, int] = field(default_factory=dict)  # neighbour -> its cave id
 
 
 def _targets(mural: Mural, element: Element | None, embedder: str) -> list[Element]:
@@ -108,7 +111,9 @@ def _targets(mural: Mural, element: Element | None, embedder: str) -> list[Eleme
     return targets
 
 
-def _neighbour_votes(ctx: Context, mural: Mural, target: Element, k: int) -> list[V.Vote]:
+def _neighbour_votes(
+    ctx: Context, mural: Mural, target: Element, k: int, caves: dict[int, int]
+) -> list[V.Vote]:
     same_kind = (
         Q(source=Element.Source.DENSE)
         if target.source == Element.Source.DENSE
@@ -119,6 +124,8 @@ def _neighbour_votes(ctx: Context, mural: Mural, target: Element, k: int) -> lis
         & ~Q(mural__cave_id=mural.cave_id)
         & same_kind
     )
+    if ctx.pool is not None:
+        condition &= Q(mural_id__in=sorted(ctx.pool))
     found = nearest(ctx.index, np.asarray(target.embedding), k, condition)
     rows = {
         pk: (mural_id, cave_id, number)
@@ -133,6 +140,7 @@ def _neighbour_votes(ctx: Context, mural: Mural, target: Element, k: int) -> lis
             continue
         period = ctx.elements.get(pk) or ctx.murals.get(mural_id)
         if period:
+            caves[pk] = cave_id
             votes.append(V.Vote(target.pk, pk, period, number, float(similarity), 1.0))
     return votes
 
@@ -180,7 +188,7 @@ def gather(ctx: Context, mural: Mural, element: Element | None = None, k: int = 
         if key != DENSE:
             key = target.category.slug if target.category else "uncategorised"
         out.categories[target.pk] = key
-        out.votes += _neighbour_votes(ctx, mural, target, k)
+        out.votes += _neighbour_votes(ctx, mural, target, k, out.neighbour_caves)
     if not out.votes:
         out.reason = "no dated neighbours in other caves"
     return out
