@@ -70,6 +70,7 @@ class Context:
     index: faiss_service.LoadedIndex | None
     problem: str = ""
     pool: set[int] | None = None  # only these murals may be neighbours (evaluations)
+    same_category: bool = True  # an element's neighbours are of its category (like with like)
 
     @classmethod
     def build(cls, authority: str | None = None, pool: set[int] | None = None) -> Context:
@@ -124,6 +125,8 @@ def _neighbour_votes(
         & ~Q(mural__cave_id=mural.cave_id)
         & same_kind
     )
+    if ctx.same_category and target.category_id and target.source != Element.Source.DENSE:
+        condition &= Q(category_id=target.category_id)
     if ctx.pool is not None:
         condition &= Q(mural_id__in=sorted(ctx.pool))
     found = nearest(ctx.index, np.asarray(target.embedding), k, condition)
@@ -199,6 +202,8 @@ def summarise(
     periods: list[V.PeriodSpan],
     weights: dict[str, float],
     max_width: int = V.MAX_INTERVAL_YEARS,
+    temperature: float = V.TEMPERATURE,
+    smoothing: float = V.SMOOTHING,
 ) -> dict:
     """The estimate's JSON (less its target) from gathered votes and bounds."""
     votes = [
@@ -213,7 +218,8 @@ def summarise(
         for v in gathered.votes
     ]
     allowed = V.allowed_years(gathered.bounds)
-    probs = V.distribution(V.smooth(V.combine(votes, periods)))
+    scores = V.combine_by_category(votes, gathered.categories, periods, temperature)
+    probs = V.distribution(V.smooth(scores, smoothing))
     probs = V.clipped(probs, periods, allowed)
     years, density = V.year_density(probs, periods, allowed)
     low, high = V.interval(years, density, LEVEL)

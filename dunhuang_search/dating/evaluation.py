@@ -92,7 +92,10 @@ def _contradicted(gathered: Gathered, span: list[int] | None) -> bool:
 
 
 def evaluate(
-    cases: list[Case], periods: list[V.PeriodSpan], max_width: int = V.MAX_INTERVAL_YEARS
+    cases: list[Case],
+    periods: list[V.PeriodSpan],
+    max_width: int = V.MAX_INTERVAL_YEARS,
+    **summarising,
 ) -> dict:
     """The assistant and both baselines, leave-one-cave-out, as JSON-ready numbers."""
     rows: dict[str, list[dict]] = {"assistant": [], "majority": [], "colour_histogram_nn": []}
@@ -102,7 +105,7 @@ def evaluate(
         weights = weights_of.get(case.cave_id)
         if weights is None:
             weights = weights_of[case.cave_id] = learned_weights(cases, periods, case.cave_id)
-        result = summarise(case.gathered, periods, weights, max_width)
+        result = summarise(case.gathered, periods, weights, max_width, **summarising)
         probs = np.array([result["distribution"][p.slug] for p in periods])
         rows["assistant"].append(
             E.score(probs, periods, case.truth, result["interval"], result["abstained"])

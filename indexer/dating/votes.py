@@ -22,6 +22,7 @@ import numpy as np
 SMOOTHING = 0.2  # share of a period's mass passed on, half to each chronological neighbour
 PRIOR = 0.02  # mass every period keeps, so no period is impossible on visual votes alone
 MAX_INTERVAL_YEARS = 250  # wider 80% intervals are "insufficient evidence"
+TEMPERATURE = 0.05  # of similarity: a neighbour 0.05 less similar than the best counts 1/e
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,48 @@ def combine(votes: Iterable[Vote], periods: Sequence[PeriodSpan]) -> np.ndarray:
     for vote in votes:
         if vote.period in index:
             scores[index[vote.period]] += vote_strength(vote)
+    return scores
+
+
+def element_shares(
+    votes: Iterable[Vote], periods: Sequence[PeriodSpan], temperature: float = TEMPERATURE
+) -> dict[int, np.ndarray]:
+    """Each target element's one vote, shared among its neighbours' periods by similarity:
+    exp((similarity - best) / temperature), normalised to sum 1."""
+    index = {p.slug: i for i, p in enumerate(periods)}
+    by_element: dict[int, list[Vote]] = defaultdict(list)
+    for vote in votes:
+        if vote.period in index:
+            by_element[vote.element_id].append(vote)
+    shares = {}
+    for element_id, element_votes in by_element.items():
+        best = max(v.similarity for v in element_votes)
+        share = np.zeros(len(periods))
+        for v in element_votes:
+            share[index[v.period]] += np.exp((v.similarity - best) / temperature)
+        shares[element_id] = share / share.sum()
+    return shares
+
+
+def combine_by_category(
+    votes: Sequence[Vote],
+    categories: dict[int, str],
+    periods: Sequence[PeriodSpan],
+    temperature: float = TEMPERATURE,
+) -> np.ndarray:
+    """Per-period scores: each category's mean element share, times the category's weight
+    (the votes' weight), summed over categories; a category of many elements (a wall of
+    thousand Buddhas) counts once, as much as its weight says."""
+    weight_of = {v.element_id: v.weight for v in votes}
+    per_category: dict[str, list[np.ndarray]] = defaultdict(list)
+    weights: dict[str, float] = {}
+    for element_id, share in element_shares(votes, periods, temperature).items():
+        category = categories.get(element_id, "")
+        per_category[category].append(share)
+        weights[category] = weight_of[element_id]
+    scores = np.zeros(len(periods))
+    for category, shares in per_category.items():
+        scores += weights[category] * np.mean(shares, axis=0)
     return scores
 
 

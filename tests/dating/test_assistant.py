@@ -66,7 +66,7 @@ def test_a_dated_inscription_clips_the_estimate(dated_world, indexed):
 
 def test_an_element_alone_can_be_estimated(dated_world, indexed):
     target = make_mural(cave=400, period=None)
-    (tang,) = add_elements(target, vectors(1, 1, seed=5), category_slug="apsara")
+    (tang,) = add_elements(target, vectors(1, 1, seed=5), category_slug="donor")
     add_elements(target, vectors(0, 3, seed=6), category_slug="donor")
     indexed()
     result = estimate(target, tang)
@@ -81,6 +81,15 @@ def test_a_mural_without_elements_abstains_with_the_reason(dated_world, indexed)
     assert result["abstained"] and result["period"] is None
     assert "has no elements" in result["reason"]
     assert result["evidence"] == []
+
+
+def test_neighbours_are_of_the_elements_own_category(dated_world, indexed):
+    target = make_mural(cave=400, period=None)
+    add_elements(target, vectors(0, 3, seed=9), category_slug="apsara")  # only donors dated
+    indexed()
+    result = estimate(target)
+    assert result["abstained"] and result["evidence"] == []
+    assert result["reason"] == "no dated neighbours in other caves"
 
 
 def test_mixed_elements_are_flagged_as_possible_repainting(dated_world, indexed):
