@@ -90,3 +90,21 @@ def test_category_weights_follow_leave_one_cave_out_hit_rates():
     weights = learn_category_weights(outcomes)
     assert weights["donor"] == 1.0
     assert 0.3 < weights["thousand-buddhas"] < 0.6
+
+
+def test_each_element_votes_once_and_each_category_once_by_its_weight():
+    from indexer.dating.votes import combine_by_category, element_shares
+
+    votes = [
+        vote(1, "sui", 0.90), vote(1, "early-tang", 0.60),  # element 1: clearly Sui
+        vote(2, "early-tang", 0.80),
+        *[vote(10 + i, "western-wei", 0.9, weight=0.5) for i in range(20)],  # a big category
+    ]  # fmt: skip
+    shares = element_shares(votes, PERIODS, temperature=0.05)
+    assert shares[1] == pytest.approx([0, 0, 1 / (1 + np.exp(-6)), np.exp(-6) / (1 + np.exp(-6))])
+    categories = {1: "donor", 2: "donor", **{10 + i: "thousand-buddha" for i in range(20)}}
+    scores = combine_by_category(votes, categories, PERIODS, temperature=0.05)
+    # donors: the mean of two elements' shares; the 20 thousand Buddhas count once, at 0.5
+    assert scores[0] == pytest.approx(0.5)
+    assert scores[2] + scores[3] == pytest.approx(1.0)
+    assert scores.sum() == pytest.approx(1.5)
