@@ -49,7 +49,10 @@ def make_mural(cave: int = 220, site: str = "mogao", period: str = "early-tang",
         **fields,
     }
     return Mural.objects.create(
-        cave=cave_row, period=Period.objects.get(slug=period), checksum=f"{n:064x}", **values
+        cave=cave_row,
+        period=Period.objects.get(slug=period) if period else None,  # None: undated
+        checksum=f"{n:064x}",
+        **values,
     )
 
 

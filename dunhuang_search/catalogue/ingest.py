@@ -30,17 +30,21 @@ class IngestError(ValueError):
         self.kind = kind
 
 
-def resolve_place(site: str, cave: int | str, period: str) -> tuple[Site, int, Period]:
-    """Look up the site and period slugs and check the cave number, with readable errors."""
+UNDATED = "undated"
+
+
+def resolve_place(site: str, cave: int | str, period: str) -> tuple[Site, int, Period | None]:
+    """Look up the site and period slugs and check the cave number, with readable errors.
+    The period `undated` gives None: a mural without a catalogue period."""
     try:
         site_obj = Site.objects.get(slug=site)
     except Site.DoesNotExist:
         known = ", ".join(Site.objects.values_list("slug", flat=True))
         raise IngestError(f"unknown site '{site}' (known: {known})") from None
     try:
-        period_obj = Period.objects.get(slug=period)
+        period_obj = None if period == UNDATED else Period.objects.get(slug=period)
     except Period.DoesNotExist:
-        known = ", ".join(Period.objects.values_list("slug", flat=True))
+        known = ", ".join([*Period.objects.values_list("slug", flat=True), UNDATED])
         raise IngestError(f"unknown period '{period}' (known: {known})") from None
     try:
         number = int(cave)

@@ -65,7 +65,17 @@ class Mural(models.Model):
     wall = models.CharField(
         max_length=100, help_text="wall or location, e.g. south, north, ceiling"
     )
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="murals")
+    period = models.ForeignKey(
+        Period,
+        on_delete=models.PROTECT,
+        related_name="murals",
+        null=True,
+        blank=True,
+        help_text="the catalogue's period; empty when the mural is undated",
+    )
+    period_disputed = models.BooleanField(
+        default=False, help_text="scholars disagree on the period (see the mural's datings)"
+    )
     title = models.CharField(max_length=300, blank=True)
     dpi = models.PositiveIntegerField(null=True, blank=True)
     width = models.PositiveIntegerField()
@@ -90,6 +100,14 @@ class Mural(models.Model):
     @property
     def pyramid_path(self) -> Path:
         return Path(settings.PYRAMID_DIR) / self.pyramid
+
+    @property
+    def period_label(self) -> str:
+        """"Early Tang (618–704)", "undated", or the period with "(disputed)"."""
+        if self.period is None:
+            return "undated"
+        label = f"{self.period.name} ({self.period.start_year}–{self.period.end_year})"
+        return f"{label} (disputed)" if self.period_disputed else label
 
     @property
     def megapixels(self) -> float:

@@ -30,6 +30,7 @@ class MuralSerializer(serializers.ModelSerializer):
             "wall",
             "period",
             "period_years",
+            "period_disputed",
             "title",
             "dpi",
             "width",
@@ -46,7 +47,10 @@ class MuralSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
 
-    def get_period_years(self, mural: Mural) -> list[int]:
+    def get_period_years(self, mural: Mural) -> list[int] | None:
+        """[start, end] of the catalogue period; null when the mural is undated."""
+        if mural.period is None:
+            return None
         return [mural.period.start_year, mural.period.end_year]
 
     def get_iiif_info(self, mural: Mural) -> str:

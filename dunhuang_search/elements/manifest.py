@@ -32,13 +32,17 @@ def _language_map(en: str, zh: str = "") -> dict[str, list[str]]:
 
 def _metadata(mural: Mural) -> list[dict]:
     site, period = mural.cave.site, mural.period
-    years = f"{period.start_year}–{period.end_year}"
-    period_zh = f"{period.name_zh}（{years}年）" if period.name_zh else ""
+    if period is None:
+        period_en, period_zh = "undated", "年代未定"
+    else:
+        years = f"{period.start_year}–{period.end_year}"
+        period_en = f"{period.name} ({years} CE)"
+        period_zh = f"{period.name_zh}（{years}年）" if period.name_zh else ""
     pairs = [
         (("Site", "遗址"), (site.name, site.name_zh)),
         (("Cave", "洞窟"), (str(mural.cave.number), "")),
         (("Wall", "位置"), (mural.wall, WALLS_ZH.get(mural.wall.lower(), ""))),
-        (("Period", "时代"), (f"{period.name} ({years} CE)", period_zh)),
+        (("Period", "时代"), (period_en, period_zh)),
         (("Dimensions", "尺寸"), (f"{mural.width} × {mural.height} px", "")),
         (("dpi", ""), (str(mural.dpi) if mural.dpi else "unknown", "")),
     ]
@@ -109,13 +113,18 @@ def build_manifest(request: HttpRequest, mural: Mural) -> dict:
     thumb_size = f"!{THUMBNAIL_BOX},{THUMBNAIL_BOX}"
     thumb_w, thumb_h = resolve_size(parse_size(thumb_size), mural.width, mural.height, lim)
     period = mural.period
+    when = (
+        f"{period.name} mural ({period.start_year}–{period.end_year} CE)"
+        if period
+        else "Undated mural"
+    )
     return {
         "@context": PRESENTATION_CONTEXT,
         "id": request.build_absolute_uri(reverse("iiif:manifest", args=[mural.pk])),
         "type": "Manifest",
         "label": _language_map(str(mural), _label_zh(mural)),
         "summary": _language_map(
-            f"{period.name} mural ({period.start_year}–{period.end_year} CE), "
+            f"{when}, "
             f"{mural.cave.site.name} cave {mural.cave.number}, {mural.wall} wall; "
             f"{mural.width} × {mural.height} px"
         ),

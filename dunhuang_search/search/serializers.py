@@ -27,11 +27,14 @@ class SearchResultSerializer(ElementSerializer):
 
     element_id = serializers.IntegerField(read_only=True)
     score = serializers.FloatField(read_only=True, allow_null=True, help_text="the query's score")
-    period = serializers.CharField(read_only=True, help_text="period slug")
+    period = serializers.CharField(
+        read_only=True, allow_null=True, help_text="period slug; null when the mural is undated"
+    )
     period_name = serializers.CharField(read_only=True)
     period_years = serializers.ListField(
-        child=serializers.IntegerField(), min_length=2, max_length=2, read_only=True
-    )
+        child=serializers.IntegerField(), min_length=2, max_length=2, read_only=True,
+        allow_null=True,
+    )  # fmt: skip
     cave = serializers.IntegerField(read_only=True)
     site = serializers.CharField(read_only=True, help_text="site slug")
     wall = serializers.CharField(read_only=True)
@@ -53,9 +56,9 @@ class SearchResultSerializer(ElementSerializer):
             **super().to_representation(element),
             "element_id": element.pk,
             "score": None if score is None else round(float(score), 6),
-            "period": period.slug,
-            "period_name": period.name,
-            "period_years": [period.start_year, period.end_year],
+            "period": period.slug if period else None,
+            "period_name": period.name if period else "undated",
+            "period_years": [period.start_year, period.end_year] if period else None,
             "cave": mural.cave.number,
             "site": mural.cave.site.slug,
             "wall": mural.wall,

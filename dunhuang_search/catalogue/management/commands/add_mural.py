@@ -22,7 +22,9 @@ class Command(DatabaseCommand):
         parser.add_argument("--site", required=True, help="site slug, e.g. mogao, yulin")
         parser.add_argument("--cave", required=True, help="cave number, e.g. 220")
         parser.add_argument("--wall", required=True, help="wall or location, e.g. south")
-        parser.add_argument("--period", required=True, help="period slug, e.g. early-tang")
+        parser.add_argument(
+            "--period", required=True, help="period slug, e.g. early-tang, or undated"
+        )
         parser.add_argument("--title", default="")
         parser.add_argument("--dpi", type=int, default=None)
         parser.add_argument("--json", action="store_true", help="print one JSON object")

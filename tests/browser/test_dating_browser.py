@@ -1,0 +1,52 @@
+"""The dating estimate in the mural viewer, in headless Chromium: loaded by htmx with its
+evidence, and accepted into the catalogue by staff (readers get no button)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dunhuang_search.catalogue.models import Mural
+from dunhuang_search.dating.models import Dating
+from tests.dating.conftest import DIM, vectors
+from tests.factories import add_elements, build_index
+from tests.factories import make_mural as mural_row
+
+pytestmark = pytest.mark.browser
+
+PANEL = "#dating-panel"
+
+
+@pytest.fixture
+def undated(make_mural):
+    """An undated mural whose donors look like those of two Sui caves (not like Early Tang)."""
+    for cave, period, axis in [(301, "sui", 0), (302, "sui", 0), (303, "early-tang", 1)]:
+        add_elements(mural_row(cave=cave, period=period), vectors(axis, 4, seed=cave), "donor")
+    target = make_mural(width=1200, height=800, cave=400, period="undated")
+    add_elements(target, vectors(0, 3, seed=9), "donor")
+    build_index(DIM)
+    return target
+
+
+def test_the_viewer_shows_the_estimate_with_its_evidence(page, undated, screenshot):
+    page.goto(f"/murals/{undated.pk}/")
+    result = page.wait_for_selector(f"{PANEL} .dating-result")
+    assert result.get_attribute("data-period") == "sui"
+    assert "80% interval" in result.inner_text()
+    rows = page.locator(f"{PANEL} table.dating-evidence tbody tr")
+    assert rows.count() >= 3
+    assert "sui" in rows.first.inner_text()
+    assert page.locator("#accept-estimate").count() == 0  # a reader cannot accept
+    screenshot("dating-estimate")
+
+
+def test_staff_accept_the_estimate(staff_page, undated, screenshot):
+    page = staff_page
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"/murals/{undated.pk}/")
+    page.wait_for_selector(f"{PANEL} .dating-result")
+    page.click("#accept-estimate")
+    page.wait_for_selector(f"{PANEL} .notice")
+    assert "now dates this mural Sui" in page.inner_text(f"{PANEL} .notice")
+    assert Mural.objects.get(pk=undated.pk).period.slug == "sui"
+    assert Dating.objects.filter(mural=undated, source="assistant").exclude(accepted_at=None)
+    screenshot("dating-accepted")
