@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Tile:
@@ -64,3 +66,23 @@ def tile_mural(
                 Tile(len(tiles), row, col, x, y, min(window, width - x), min(window, height - y))
             )
     return tiles
+
+
+def window_starts(length: int, tile: int, overlap: int) -> list[int]:
+    """Origins of `tile`-px windows overlapping by `overlap` that cover [0, length), the last
+    flush with the end (for restoring or stylizing an image window by window)."""
+    return axis_starts(length, tile, tile - overlap)
+
+
+def blend_ramp(n: int, overlap: int, before: bool, after: bool) -> np.ndarray:
+    """Weights along one side of an n-px window: rising over `overlap` px on the sides where a
+    neighbouring window overlaps it, so that blended seams do not show."""
+    r = np.ones(n, np.float32)
+    k = min(overlap, n // 2)
+    if k > 0:
+        rise = (np.arange(k, dtype=np.float32) + 1) / (k + 1)
+        if before:
+            r[:k] = rise
+        if after:
+            r[n - k :] = rise[::-1]
+    return r

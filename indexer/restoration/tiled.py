@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..tiling import axis_starts
+from ..tiling import blend_ramp, window_starts
 from .errors import RestorationError
 
 # read(x, y, w, h) -> (h, w, 3) uint8 for images, (h, w) uint8 (nonzero = lost) for masks
@@ -17,24 +17,6 @@ Reader = Callable[[int, int, int, int], np.ndarray]
 Writer = Callable[[int, np.ndarray], None]  # write(y, rows): rows y .. y + len(rows) are done
 TILES = {"pconv": (512, 64), "search-guided": (512, 64), "patchmatch": (512, 64)}
 DEFAULT_TILE = (1024, 64)  # telea, ns: local methods, big windows
-
-
-def window_starts(length: int, tile: int, overlap: int) -> list[int]:
-    """Window origins covering [0, length): steps of tile - overlap, the last flush with the end."""
-    return axis_starts(length, tile, tile - overlap)
-
-
-def _ramp(n: int, overlap: int, before: bool, after: bool) -> np.ndarray:
-    """Weights along one window side: rising over `overlap` px where a neighbour overlaps."""
-    r = np.ones(n, np.float32)
-    k = min(overlap, n // 2)
-    if k > 0:
-        rise = (np.arange(k, dtype=np.float32) + 1) / (k + 1)
-        if before:
-            r[:k] = rise
-        if after:
-            r[n - k :] = rise[::-1]
-    return r
 
 
 def restore_region(
@@ -80,8 +62,8 @@ def restore_region(
             details.update({k: v for k, v in info.items() if k == "model"})
             restored += 1
             weight = np.outer(
-                _ramp(h, overlap, r > 0, r < len(ys) - 1),
-                _ramp(w, overlap, c > 0, c < len(xs) - 1),
+                blend_ramp(h, overlap, r > 0, r < len(ys) - 1),
+                blend_ramp(w, overlap, c > 0, c < len(xs) - 1),
             ) * (lost > 0)
             rows = slice(y0 - lo, y0 - lo + h)
             acc[rows, x0 : x0 + w] += out.astype(np.float32) * weight[..., None]

@@ -10,28 +10,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..tiling import axis_starts
+from ..tiling import blend_ramp, window_starts
 from .errors import StyleError
 
 Reader = Callable[[int, int, int, int], np.ndarray]  # read(x, y, w, h) -> (h, w, 3) uint8
 Writer = Callable[[int, np.ndarray], None]  # write(y, rows): rows y .. y + len(rows) are done
 TileFn = Callable[[np.ndarray, int, int], np.ndarray]  # fn(window, x0, y0): same size out
-
-
-def window_starts(length: int, tile: int, overlap: int) -> list[int]:
-    return axis_starts(length, tile, tile - overlap)
-
-
-def ramp(n: int, overlap: int, before: bool, after: bool) -> np.ndarray:
-    r = np.ones(n, np.float32)
-    k = min(overlap, n // 2)
-    if k > 0:
-        rise = (np.arange(k, dtype=np.float32) + 1) / (k + 1)
-        if before:
-            r[:k] = rise
-        if after:
-            r[n - k :] = rise[::-1]
-    return r
 
 
 def stylize_region(
@@ -57,7 +41,8 @@ def stylize_region(
             if out.shape[:2] != (h, w):
                 raise StyleError(f"a tile came back {out.shape[1]}x{out.shape[0]}, not {w}x{h}")
             weight = np.outer(
-                ramp(h, overlap, r > 0, r < len(ys) - 1), ramp(w, overlap, c > 0, c < len(xs) - 1)
+                blend_ramp(h, overlap, r > 0, r < len(ys) - 1),
+                blend_ramp(w, overlap, c > 0, c < len(xs) - 1),
             )
             rows = slice(y0 - lo, y0 - lo + h)
             acc[rows, x0 : x0 + w] += out.astype(np.float32) * weight[..., None]
