@@ -193,3 +193,12 @@ def test_the_form_page_has_no_inline_script(staff_client):
     html = staff_client.get(URL).content.decode()
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
     assert 'src="/static/js/upload.js"' in html
+
+
+def test_it_reads_an_upload_by_its_content_not_its_name(staff_client, image_file, tmp_path):
+    png = image_file("wall.png", width=400, height=300)
+    misnamed = tmp_path / "wall.jpg.txt"
+    misnamed.write_bytes(png.read_bytes())
+    response = post(staff_client, misnamed)
+    assert response.status_code in (200, 201, 302), response.content[:300]
+    assert Mural.objects.get().source_format == "png"
