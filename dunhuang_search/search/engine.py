@@ -9,7 +9,8 @@ import threading
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When, Window
+from django.db.models.functions import Coalesce, Floor, RowNumber
 
 from dunhuang_search.elements.models import Element
 
@@ -19,6 +20,7 @@ from .similarity import Exclusion, nearest
 from .text import ParsedText, keyword_matches, parse_text
 
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
+SCORE_BAND = 0.1  # "best fit" interleaves murals among results whose scores are this close
 SORT_FIELDS = {
     "period": ["mural__period__start_year", "mural__cave__number", "pk"],
     "cave": ["mural__cave__site__name", "mural__cave__number", "mural__wall", "y", "x", "pk"],
@@ -176,10 +178,35 @@ def _order(sort: str, default: str) -> list:
     return [F(fields[0]).asc(nulls_last=True), *fields[1:]]
 
 
+def best_fit(queryset: QuerySet[Element], text_score: bool = False) -> tuple[QuerySet, list]:
+    """The "best fit" order, in the same one query: what a person confirmed first (accepted or
+    drawn by hand), then the detector score, then the text match strength (`text_score`), with
+    murals interleaved: within a band of scores SCORE_BAND wide, each mural's best comes first,
+    then each mural's second best, and so on (a window row number per mural and band)."""
+    confirmed = Case(
+        When(Q(review_state=Element.Review.ACCEPTED) | Q(source=Element.Source.MANUAL), then=0),
+        default=1,
+        output_field=IntegerField(),
+    )
+    score = Coalesce("score", Value(1.0), output_field=FloatField())
+    band = Floor(score / Value(SCORE_BAND))
+    within = [F("_score").desc(), *([F("text_score").desc()] if text_score else []), F("pk").asc()]
+    queryset = queryset.annotate(_confirmed=confirmed, _score=score, _band=band).annotate(
+        _turn=Window(RowNumber(), partition_by=[F("mural_id"), F("_confirmed"), F("_band")],
+                     order_by=within)
+    )  # fmt: skip
+    return queryset, [F("_confirmed").asc(), F("_band").desc(), F("_turn").asc(), *within]
+
+
 def browse(request: SearchRequest) -> SearchOutcome:
-    """Query by metadata alone: category, period, cave, site, review state; paginated."""
+    """Query by metadata alone: category, period, cave, site, review state; paginated, by
+    default in the best-fit order."""
     queryset = _with_relations(Element.objects.shown().filter(request.filters.q()))
-    rows, total, pages = _paginate(request, queryset, _order(request.sort, "period"))
+    if request.sort:
+        order = _order(request.sort, "period")
+    else:
+        queryset, order = best_fit(queryset)
+    rows, total, pages = _paginate(request, queryset, order)
     return SearchOutcome(
         request, [(e, e.score) for e in rows], "browse", total=total, num_pages=pages
     )
@@ -209,10 +236,11 @@ def by_text(request: SearchRequest) -> SearchOutcome:
     )
     embedder = _text_embedder()
     if embedder is None:
-        if parsed.words:
-            order = [F("text_score").desc(), *_order(request.sort, "period")]
+        if request.sort:
+            order = [F("text_score").desc()] if parsed.words else []
+            order += _order(request.sort, "period")
         else:
-            order = _order(request.sort, "period")
+            keyword, order = best_fit(keyword, text_score=bool(parsed.words))
         rows, total, pages = _paginate(request, keyword, order)
         scores = [round(float(e.text_score), 4) if parsed.words else e.score for e in rows]
         return SearchOutcome(

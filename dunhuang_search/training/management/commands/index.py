@@ -27,13 +27,25 @@ UNITS = {"tiles": "tile", "crops": "crop", "windows": "window", "ocr": "text"}
 
 def resolve_detector(runtime: str | None = None, device: str | None = None):
     """The active detector (a DetectorModel, else DETECTOR_WEIGHTS) as an indexer Detector, and
-    the tiling it was trained at; ModelLoadError for weights that cannot be loaded."""
+    the tiling it was trained at; ModelLoadError for weights that cannot be loaded.
+
+    The detector keeps boxes down to DETECTOR_CONF, or lower where a class's operating
+    threshold is lower, so nothing a threshold would show is lost (operating_thresholds()).
+    """
     choice = active_detector()
     detector = build_detector(choice.weights, choice.tile_size, runtime, device)
+    values = choice.threshold_values()
+    if values:
+        detector.conf = min(detector.conf, *values.values())
     config = IndexConfig(
         tile_size=choice.tile_size, scale=choice.scale, batch_size=settings.INDEX_BATCH_SIZE
     )
     return detector, config
+
+
+def operating_thresholds() -> dict[str, float]:
+    """{class: threshold} of the active detector (empty: every element is confident)."""
+    return active_detector().threshold_values()
 
 
 def job_report(job: IndexJob) -> dict:
@@ -127,6 +139,7 @@ class Command(DatabaseCommand):
                 ray_address=options["ray_address"],
                 progress=bars.for_mural,
                 dense=options["dense"],
+                thresholds=operating_thresholds(),
             )
         except IndexingError as exc:
             raise CommandError(str(exc), returncode=2) from exc
