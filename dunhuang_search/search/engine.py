@@ -189,7 +189,7 @@ def best_fit(queryset: QuerySet[Element], text_score: bool = False) -> tuple[Que
         output_field=IntegerField(),
     )
     score = Coalesce("score", Value(1.0), output_field=FloatField())
-    band = Floor(score / Value(SCORE_BAND))
+    band = Floor(score * Value(1.0 / SCORE_BAND))  # x 10, not / 0.1: 0.3 / 0.1 < 3
     within = [F("_score").desc(), *([F("text_score").desc()] if text_score else []), F("pk").asc()]
     queryset = queryset.annotate(_confirmed=confirmed, _score=score, _band=band).annotate(
         _turn=Window(RowNumber(), partition_by=[F("mural_id"), F("_confirmed"), F("_band")],
