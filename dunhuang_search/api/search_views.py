@@ -84,7 +84,9 @@ class SearchView(APIView):
         return search_response(request, request.query_params)
 
     @extend_schema(
-        parameters=[p for p in SEARCH_PARAMETERS if p.name not in ("example", "element", "q", "text")],
+        parameters=[
+            p for p in SEARCH_PARAMETERS if p.name not in ("example", "element", "q", "text")
+        ],
         request={
             "multipart/form-data": {
                 "type": "object",

@@ -21,6 +21,11 @@ from .text import ParsedText, keyword_matches, parse_text
 
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
 SCORE_BAND = 0.1  # "best fit" interleaves murals among results whose scores are this close
+# Example queries by an element: neighbours of the element's own category get this much added
+# to their cosine similarity (a soft prior), among PRIOR_WIDEN * k neighbours. 0 turns it off;
+# evaluate_search measures both (docs/decisions.md: "Example queries: a category prior").
+CATEGORY_PRIOR = 0.0
+PRIOR_WIDEN = 3
 SORT_FIELDS = {
     "period": ["mural__period__start_year", "mural__cave__number", "pk"],
     "cave": ["mural__cave__site__name", "mural__cave__number", "mural__wall", "y", "x", "pk"],
@@ -146,10 +151,13 @@ def similar(request: SearchRequest) -> SearchOutcome:
         vectors, embedder_id = embed_images([request.image])
         vector = vectors[0]
         _check_embedder(index, embedder_id, "image")
+    prior = CATEGORY_PRIOR if request.prior is None else request.prior
+    category_id = request.element.category_id if request.element is not None else None
+    widen = PRIOR_WIDEN if prior and category_id is not None else 1
     found = nearest(
         index,
         vector,
-        request.k,
+        request.k * widen,
         request.filters.q(),
         exclude,
         request.filters.narrowing,
@@ -159,7 +167,20 @@ def similar(request: SearchRequest) -> SearchOutcome:
         results = [(found.rows[pk], score) for pk, score in found.hits]
     else:
         results = _in_order(found.hits)
-    return SearchOutcome(request, results, found.strategy, index=index.describe())
+    strategy = found.strategy
+    if widen > 1:
+        results = with_category_prior(results, category_id, prior)
+        strategy += f"+category-prior({prior})"
+    return SearchOutcome(request, results[: request.k], strategy, index=index.describe())
+
+
+def with_category_prior(results: list, category_id: int, weight: float) -> list:
+    """Neighbours re-ranked by similarity plus `weight` for the query's category (stable)."""
+    def boosted(item):
+        element, score = item
+        return -(score + (weight if element.category_id == category_id else 0.0))
+
+    return sorted(results, key=boosted)
 
 
 def _paginate(request: SearchRequest, queryset: QuerySet, order: list) -> tuple[list, int, int]:

@@ -128,6 +128,7 @@ class SearchRequest:
     sort: str = ""
     page: int = 1
     page_size: int = 24
+    prior: float | None = None  # example queries' category prior (None: engine.CATEGORY_PRIOR)
 
     @property
     def kind(self) -> str:
