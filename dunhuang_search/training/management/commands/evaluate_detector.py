@@ -61,7 +61,9 @@ class Command(DatabaseCommand):
         parser.add_argument("--val-fraction", type=float, default=0.2)
         parser.add_argument("--split-seed", type=int, default=0)
         parser.add_argument("--min-visible", type=float, default=0.5)
-        parser.add_argument("--runtime", choices=["torch", "openvino", "onnx"], default=None)
+        parser.add_argument(
+            "--runtime", choices=["auto", "torch", "openvino", "onnx"], default=None
+        )
         parser.add_argument("--conf", type=float, default=0.001, help="keep boxes above (mAP)")
         parser.add_argument(
             "--levels", default="tile,full_mural", help="tile, full_mural or both (comma)"
@@ -155,7 +157,7 @@ class Command(DatabaseCommand):
             "weights": choice.weights,
             "tile_size": geometry.tile_size,
             "scale": geometry.scale,
-            "runtime": options["runtime"] or settings.DETECTOR_RUNTIME,
+            "runtime": detector.runtime,
             "conf": options["conf"],
         }
         record["dataset"] = dataset

@@ -102,7 +102,12 @@ class Command(DatabaseCommand):
         parser.add_argument("--engine", choices=["local", "ray"], default="local")
         parser.add_argument("--ray-address", default=None, help="join this Ray cluster")
         parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
-        parser.add_argument("--runtime", choices=["torch", "openvino", "onnx"], default=None)
+        parser.add_argument(
+            "--runtime",
+            choices=["auto", "torch", "openvino", "onnx"],
+            default=None,
+            help="default DUNHUANG_DETECTOR_RUNTIME (auto: openvino on cpu, torch on cuda)",
+        )
         parser.add_argument(
             "--dense",
             action="store_true",
