@@ -45,6 +45,9 @@ class Truth:
 
     boxes: dict[int, list[tuple[str, tuple[int, int, int, int]]]]
 
+    def count(self, slug: str) -> int:
+        return sum(cat == slug for boxes in self.boxes.values() for cat, _ in boxes)
+
     def is_hit(self, element: Element, slug: str) -> bool:
         box = (element.x, element.y, element.w, element.h)
         return any(
@@ -116,7 +119,11 @@ def _precision(results, truth: Truth, slug: str, n: int) -> float | None:
 
 def _page_precision(params: dict, truth: Truth, slug: str) -> dict:
     outcome = run_search(parse_request({**params, "page_size": str(PAGE)}))
-    return {"p_at_24": _precision(outcome.results, truth, slug, PAGE), "total": outcome.total}
+    return {
+        "p_at_24": _precision(outcome.results, truth, slug, PAGE),
+        "total": outcome.total,
+        "truths": truth.count(slug),
+    }
 
 
 def _example_queries(truth: Truth, caves: str, seed: int, category: Category) -> list[Element]:

@@ -33,7 +33,7 @@ class Command(DatabaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--murals", type=int, default=3, metavar="N")
-        parser.add_argument("--size", default="3072x2304", help="WIDTHxHEIGHT of each mural")
+        parser.add_argument("--size", default="4096x3072", help="WIDTHxHEIGHT of each mural")
         parser.add_argument("--seed", type=int, default=1100, help="never a training seed")
         parser.add_argument("--runtime", choices=["auto", "torch", "openvino", "onnx"])
         parser.add_argument("--json", action="store_true", help="print one JSON object last")
@@ -69,7 +69,9 @@ class Command(DatabaseCommand):
 
 
 def _targets(record: dict) -> dict:
-    pages = [v["p_at_24"] for v in (*record["category"].values(), *record["text"].values())]
+    # a query with nothing to find and nothing found (p_at_24 None, no truth) is right
+    rows = (*record["category"].values(), *record["text"].values())
+    pages = [v["p_at_24"] for v in rows if v["p_at_24"] is not None or v["truths"]]
     return {
         "p_at_24>=0.9 everywhere": all(p is not None and p >= 0.9 for p in pages),
         "example_p_at_5>=0.9": (record["example"]["p_at_5"] or 0) >= TARGETS["example_p_at_5"],
