@@ -193,7 +193,7 @@ def test_the_detector_scale_sets_the_windows_of_ours_and_sahis_alike(
 def test_the_command_defaults_to_the_detectors_card_geometry_and_the_auto_runtime(
     monkeypatch, settings
 ):
-    from dunhuang_search.elements.management.commands import bench_index
+    from dunhuang_search.training.management.commands import bench_index
     from indexer.detection import resolve_runtime
 
     seen = {}

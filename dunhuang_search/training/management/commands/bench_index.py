@@ -3,7 +3,8 @@
 Times our indexer against SAHI on a synthetic mural with known ground truth; bad input exits 2.
 By default it runs the detector `index` runs (the active DetectorModel, else DETECTOR_WEIGHTS
 with its card) at the geometry it was trained at (tile size and detector scale), both sides of
-the comparison alike, on the default runtime (auto: OpenVINO on the CPU).
+the comparison alike, on the default runtime (auto: OpenVINO on the CPU). It lives in the
+training app, as `index` does, because it asks the training registry for that detector.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.core.management.base import CommandError
 
 from dunhuang_search.commands import DatabaseCommand, parse_size
 from dunhuang_search.inference import detector_batch_size
+from dunhuang_search.training.registry import active_detector, weights_card
 from indexer.benchmark import BenchmarkError, BenchOptions, run_benchmark
 
 
@@ -72,7 +74,6 @@ class Command(DatabaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        from dunhuang_search.training.registry import active_detector, weights_card
         from indexer.detection import DetectorError, resolve_runtime
 
         choice = active_detector()
