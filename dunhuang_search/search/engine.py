@@ -22,9 +22,10 @@ from .text import ParsedText, keyword_matches, parse_text
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
 SCORE_BAND = 0.1  # "best fit" interleaves murals among results whose scores are this close
 # Example queries by an element: neighbours of the element's own category get this much added
-# to their cosine similarity (a soft prior), among PRIOR_WIDEN * k neighbours. 0 turns it off;
+# to their cosine similarity (a soft prior), among PRIOR_WIDEN * k neighbours; the result's score
+# is then similarity + prior. 0 turns it off;
 # evaluate_search measures both (docs/decisions.md: "Example queries: a category prior").
-CATEGORY_PRIOR = 0.0
+CATEGORY_PRIOR = 0.0  # measured better, not yet on: docs/decisions.md
 PRIOR_WIDEN = 3
 SORT_FIELDS = {
     "period": ["mural__period__start_year", "mural__cave__number", "pk"],
@@ -167,20 +168,19 @@ def similar(request: SearchRequest) -> SearchOutcome:
         results = [(found.rows[pk], score) for pk, score in found.hits]
     else:
         results = _in_order(found.hits)
-    strategy = found.strategy
     if widen > 1:
         results = with_category_prior(results, category_id, prior)
-        strategy += f"+category-prior({prior})"
-    return SearchOutcome(request, results[: request.k], strategy, index=index.describe())
+    return SearchOutcome(request, results[: request.k], found.strategy, index=index.describe())
 
 
 def with_category_prior(results: list, category_id: int, weight: float) -> list:
-    """Neighbours re-ranked by similarity plus `weight` for the query's category (stable)."""
-    def boosted(item):
-        element, score = item
-        return -(score + (weight if element.category_id == category_id else 0.0))
-
-    return sorted(results, key=boosted)
+    """Neighbours re-ranked by similarity plus `weight` for the query's category (stable); the
+    score each result shows is that ranking score, so the order is the order of the scores."""
+    boosted = [
+        (element, score + (weight if element.category_id == category_id else 0.0))
+        for element, score in results
+    ]
+    return sorted(boosted, key=lambda item: -item[1])
 
 
 def _paginate(request: SearchRequest, queryset: QuerySet, order: list) -> tuple[list, int, int]:
