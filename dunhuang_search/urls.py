@@ -21,6 +21,7 @@ urlpatterns = [
     path("elements/", include((elements_urls.urlpatterns, "elements"))),
     path("api/", include("dunhuang_search.api.urls")),
     # Apps above search mount their pages and their api/v1/ endpoints at the root, one line each.
+    path("", include("dunhuang_search.training.urls")),
     path("", include("dunhuang_search.dating.urls")),
     path("", include("dunhuang_search.review.urls")),
     path("", include("dunhuang_search.library.urls")),

@@ -67,6 +67,25 @@ def offline_ultralytics() -> Any:
     return YOLO
 
 
+def resolve_runtime(runtime: str, device: str = "auto") -> str:
+    """"auto": torch where the device resolves to CUDA, else OpenVINO (about twice torch's speed
+    on these CPUs, boxes matching torch's within the runtime-parity tolerance), else torch when
+    OpenVINO is not installed. Other names pass through."""
+    if runtime != "auto":
+        return runtime
+    try:
+        on_cuda = resolve_device(device) != "cpu"
+    except DeviceError as error:
+        raise DetectorError(str(error)) from error
+    if on_cuda:
+        return "torch"
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        return "torch"
+    return "openvino"
+
+
 def runtime_device(device: str, runtime: str) -> str:
     """The device (resolve_device's rule) where this runtime can use it: "auto" falls back to
     the CPU for a runtime without CUDA here, and asking such a runtime for CUDA is an error."""
@@ -245,9 +264,10 @@ class Detector:
         cache_dir: str | os.PathLike | None = None,
         max_det: int = 300,
     ):
+        runtime = resolve_runtime(runtime, device) if runtime == "auto" else runtime
         if runtime not in RUNTIMES:
             raise DetectorError(
-                f"unknown detector runtime {runtime!r}; use torch, openvino or onnx"
+                f"unknown detector runtime {runtime!r}; use auto, torch, openvino or onnx"
             )
         if not isinstance(imgsz, int) or imgsz < 32 or imgsz % 32:
             raise DetectorError(f"imgsz must be a positive multiple of 32, not {imgsz!r}")

@@ -44,6 +44,9 @@ def isolated_var(settings, tmp_path):
     settings.DETECTOR_MODELS_DIR = tmp_path / "var" / "models"
     settings.DATASETS_DIR = tmp_path / "var" / "datasets"
     settings.DERIVATIVE_DIR = tmp_path / "var" / "derivatives"
+    # the default runtime, auto, is OpenVINO on the CPU: exported once per export folder, which
+    # is per test here; tests that need another runtime ask for it
+    settings.DETECTOR_RUNTIME = "torch"
     return tmp_path / "var"
 
 

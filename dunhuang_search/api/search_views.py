@@ -26,6 +26,13 @@ SEARCH_PARAMETERS = [
         description='text: structured words ("apsara high tang cave 220", 飞天, 供养人) and '
         "keywords matched in names, notes and inscription text",
     ),
+    OpenApiParameter("text", str, description="the same as q"),
+    OpenApiParameter(
+        "include_uncertain",
+        bool,
+        description="also show unreviewed detections below their category's operating "
+        "threshold (marked `uncertain`); default: no",
+    ),
     OpenApiParameter("category", str, description="category slug(s), comma-separated"),
     OpenApiParameter("period", str, description="period slug(s), comma-separated"),
     OpenApiParameter("period_from", str, description="period slug: from this period on"),
@@ -87,7 +94,9 @@ class SearchView(APIView):
         return search_response(request, request.query_params)
 
     @extend_schema(
-        parameters=[p for p in SEARCH_PARAMETERS if p.name not in ("example", "element", "q")],
+        parameters=[
+            p for p in SEARCH_PARAMETERS if p.name not in ("example", "element", "q", "text")
+        ],
         request={
             "multipart/form-data": {
                 "type": "object",

@@ -145,9 +145,13 @@ def write_elements(
     model_version: str,
     embedder_id: str,
     next_phase: str = IndexJob.Phase.VECTORS,
+    thresholds: dict[int, float] | None = None,
 ) -> list[int]:
     """Replace the mural's unreviewed detector elements by `found`, in one transaction; the job
-    moves on to next_phase (VECTORS, or DENSE when dense windows follow) in the same one."""
+    moves on to next_phase (VECTORS, or DENSE when dense windows follow) in the same one.
+    An element is `confident` when its score reaches its class's threshold (class index ->
+    threshold; a class without one keeps all)."""
+    thresholds = thresholds or {}
     mural = job.mural
     with transaction.atomic():
         Mural.objects.select_for_update().get(pk=mural.pk)
@@ -158,6 +162,7 @@ def write_elements(
                 f,
                 category=categories[f.label],
                 score=round(f.score, 6),
+                confident=round(f.score, 6) >= thresholds.get(f.label, 0.0),
                 source=Element.Source.DETECTOR,
                 model_version=model_version,
                 embedder=embedder_id,
@@ -222,6 +227,7 @@ def index_murals(
     progress: ProgressFactory | None = None,
     dense: bool = False,
     dense_config: DenseConfig | None = None,
+    thresholds: dict[str, float] | None = None,
 ) -> list[IndexJob]:
     """Index each mural with `detector` (an indexer Detector) tiled as `config` says; a mural
     that fails is marked failed and the others go on.
@@ -230,6 +236,8 @@ def index_murals(
     (in this process, whatever the engine), and stored as `source="dense"` elements.
     Configuration errors (classes, embedder, embedder switch, engine) raise IndexingError
     first; jobs queued for these murals are then marked failed with the same reason.
+    `thresholds` ({class name: operating threshold}, the DetectorModel's) set each element's
+    `confident` flag; boxes below them are stored all the same, down to the detector's floor.
     """
     murals = list(murals)
     try:
@@ -238,6 +246,11 @@ def index_murals(
         fail_queued(murals, str(exc))
         raise
     dense_config = dense_config or DenseConfig()
+    by_label = {
+        int(index): float(thresholds[name])
+        for index, name in detector.names.items()
+        if thresholds and name in thresholds
+    }
     fingerprint = config.fingerprint(detector.version, embedder.id)
     if dense:
         fingerprint["dense"] = dense_config.fingerprint(embedder.id)
@@ -260,8 +273,9 @@ def index_murals(
                 )
                 jobs.append(job)
                 _run_job(
-                    job, runner, config, categories, detector, embedder, progress, dense_config
-                )
+                    job, runner, config, categories, detector, embedder, progress,
+                    (dense_config, by_label),
+                )  # fmt: skip
     except (OperationalError, InterfaceError) as exc:
         raise DatabaseLost(mural, exc) from exc
     finally:
@@ -272,15 +286,18 @@ def index_murals(
     return jobs
 
 
-def _run_job(job, runner, config, categories, detector, embedder, progress, dense_config):
+def _run_job(job, runner, config, categories, detector, embedder, progress, options):
     """One mural's job; a failure marks it failed with the reason (the others go on), except
-    losing the database, which ends the run (DatabaseLost)."""
+    losing the database, which ends the run (DatabaseLost). `options`: (dense_config, the
+    class thresholds by label)."""
     mural = job.mural
     report = progress(mural) if progress else None
+    dense_config, by_label = options
     try:
         _index_one(
-            job, runner, config, categories, detector.version, embedder, report, dense_config
-        )
+            job, runner, config, categories, detector.version, embedder, report, dense_config,
+            by_label,
+        )  # fmt: skip
     except (OperationalError, InterfaceError):
         raise
     except Exception as exc:  # one mural's failure must not stop the others
@@ -311,8 +328,9 @@ def _reason(exc: Exception, mural: Mural) -> str:
 
 
 def _index_one(
-    job: IndexJob, runner, config, categories, model_version, embedder, report, dense_config
-):
+    job: IndexJob, runner, config, categories, model_version, embedder, report, dense_config,
+    thresholds=None,
+):  # fmt: skip
     """Detector phase, inscription OCR, then (with job.dense) the dense phase, then FAISS;
     each resumable.
 
@@ -339,7 +357,9 @@ def _index_one(
 
         found = index_mural(mural.pyramid_path, runner, config, checkpoint, on_progress)
         next_phase = IndexJob.Phase.DENSE if job.dense else IndexJob.Phase.VECTORS
-        write_elements(job, found, categories, model_version, embedder.id, next_phase)
+        write_elements(
+            job, found, categories, model_version, embedder.id, next_phase, thresholds
+        )
         embed_unembedded(mural, runner, config, embedder.id)
     read_mural_inscriptions(mural, report)  # OCR: unread inscriptions only, so resumable
     if job.phase == IndexJob.Phase.DENSE:

@@ -9,7 +9,8 @@ import threading
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When, Window
+from django.db.models.functions import Coalesce, Floor, RowNumber
 
 from dunhuang_search.elements.models import Element
 from indexer.vectors import CorruptIndex
@@ -20,6 +21,13 @@ from .similarity import Exclusion, nearest
 from .text import ParsedText, keyword_matches, parse_text
 
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
+SCORE_BAND = 0.1  # "best fit" interleaves murals among results whose scores are this close
+# Example queries by an element: neighbours of the element's own category get this much added
+# to their cosine similarity (a soft prior), among PRIOR_WIDEN * k neighbours; the result's score
+# is then similarity + prior. 0 turns it off;
+# evaluate_search measures both (docs/decisions.md: "Example queries: a category prior").
+CATEGORY_PRIOR = 0.0  # measured better, not yet on: docs/decisions.md
+PRIOR_WIDEN = 3
 SORT_FIELDS = {
     "period": ["mural__period__start_year", "mural__cave__number", "pk"],
     "cave": ["mural__cave__site__name", "mural__cave__number", "mural__wall", "y", "x", "pk"],
@@ -147,10 +155,13 @@ def similar(request: SearchRequest) -> SearchOutcome:
         vectors, embedder_id = embed_images([request.image])
         vector = vectors[0]
         _check_embedder(index, embedder_id, "image")
+    prior = CATEGORY_PRIOR if request.prior is None else request.prior
+    category_id = request.element.category_id if request.element is not None else None
+    widen = PRIOR_WIDEN if prior and category_id is not None else 1
     found = nearest(
         index,
         vector,
-        request.k,
+        request.k * widen,
         request.filters.q(),
         exclude,
         request.filters.narrowing,
@@ -160,7 +171,19 @@ def similar(request: SearchRequest) -> SearchOutcome:
         results = [(found.rows[pk], score) for pk, score in found.hits]
     else:
         results = _in_order(found.hits)
-    return SearchOutcome(request, results, found.strategy, index=index.describe())
+    if widen > 1:
+        results = with_category_prior(results, category_id, prior)
+    return SearchOutcome(request, results[: request.k], found.strategy, index=index.describe())
+
+
+def with_category_prior(results: list, category_id: int, weight: float) -> list:
+    """Neighbours re-ranked by similarity plus `weight` for the query's category (stable); the
+    score each result shows is that ranking score, so the order is the order of the scores."""
+    boosted = [
+        (element, score + (weight if element.category_id == category_id else 0.0))
+        for element, score in results
+    ]
+    return sorted(boosted, key=lambda item: -item[1])
 
 
 def _paginate(request: SearchRequest, queryset: QuerySet, order: list) -> tuple[list, int, int]:
@@ -179,10 +202,35 @@ def _order(sort: str, default: str) -> list:
     return [F(fields[0]).asc(nulls_last=True), *fields[1:]]
 
 
+def best_fit(queryset: QuerySet[Element], text_score: bool = False) -> tuple[QuerySet, list]:
+    """The "best fit" order, in the same one query: what a person confirmed first (accepted or
+    drawn by hand), then the detector score, then the text match strength (`text_score`), with
+    murals interleaved: within a band of scores SCORE_BAND wide, each mural's best comes first,
+    then each mural's second best, and so on (a window row number per mural and band)."""
+    confirmed = Case(
+        When(Q(review_state=Element.Review.ACCEPTED) | Q(source=Element.Source.MANUAL), then=0),
+        default=1,
+        output_field=IntegerField(),
+    )
+    score = Coalesce("score", Value(1.0), output_field=FloatField())
+    band = Floor(score * Value(1.0 / SCORE_BAND))  # x 10, not / 0.1: 0.3 / 0.1 < 3
+    within = [F("_score").desc(), *([F("text_score").desc()] if text_score else []), F("pk").asc()]
+    queryset = queryset.annotate(_confirmed=confirmed, _score=score, _band=band).annotate(
+        _turn=Window(RowNumber(), partition_by=[F("mural_id"), F("_confirmed"), F("_band")],
+                     order_by=within)
+    )  # fmt: skip
+    return queryset, [F("_confirmed").asc(), F("_band").desc(), F("_turn").asc(), *within]
+
+
 def browse(request: SearchRequest) -> SearchOutcome:
-    """Query by metadata alone: category, period, cave, site, review state; paginated."""
+    """Query by metadata alone: category, period, cave, site, review state; paginated, by
+    default in the best-fit order."""
     queryset = _with_relations(Element.objects.shown().filter(request.filters.q()))
-    rows, total, pages = _paginate(request, queryset, _order(request.sort, "period"))
+    if request.sort:
+        order = _order(request.sort, "period")
+    else:
+        queryset, order = best_fit(queryset)
+    rows, total, pages = _paginate(request, queryset, order)
     return SearchOutcome(
         request, [(e, e.score) for e in rows], "browse", total=total, num_pages=pages
     )
@@ -212,10 +260,11 @@ def by_text(request: SearchRequest) -> SearchOutcome:
     )
     embedder = _text_embedder()
     if embedder is None:
-        if parsed.words:
-            order = [F("text_score").desc(), *_order(request.sort, "period")]
+        if request.sort:
+            order = [F("text_score").desc()] if parsed.words else []
+            order += _order(request.sort, "period")
         else:
-            order = _order(request.sort, "period")
+            keyword, order = best_fit(keyword, text_score=bool(parsed.words))
         rows, total, pages = _paginate(request, keyword, order)
         scores = [round(float(e.text_score), 4) if parsed.words else e.score for e in rows]
         return SearchOutcome(

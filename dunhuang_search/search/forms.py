@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 
 import numpy as np
 from django import forms
 from django.conf import settings
 from django.db.models import Model
+from django.forms.utils import ErrorDict, ErrorList
 
 from dunhuang_search.catalogue.forms import unknown_slug
 from dunhuang_search.catalogue.models import Mural, Period, Site
@@ -159,10 +161,39 @@ class TextField(forms.Field):
             return None
         text = str(value)
         if not text.strip():
-            raise forms.ValidationError("the text is empty; type words to search for")
+            raise forms.ValidationError(
+                "the text is empty; give words to search for (e.g. q=apsara or q=飞天), or "
+                "search by category, example or element instead"
+            )
         if len(text) > MAX_TEXT:
             raise forms.ValidationError(f"the text is longer than {MAX_TEXT} characters")
         return " ".join(text.split())
+
+
+class FlagField(forms.Field):
+    """A yes/no parameter: 1, true, yes, on / 0, false, no, off (absent: no)."""
+
+    TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: object) -> bool:
+        text = str(value or "").strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(f"expected 1 or 0 (true or false), not '{value}'")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in `text` (tab, newline and return are whitespace), as
+    U+XXXX, or None."""
+    for char in text:
+        if unicodedata.category(char) == "Cc" and char not in "\t\n\r":
+            return f"U+{ord(char):04X}"
+    return None
 
 
 class CropField(forms.Field):
@@ -216,6 +247,8 @@ class SearchForm(forms.Form):
     element = ElementField()
     image = CropField()
     q = TextField()
+    text = TextField()  # the same as q, as the search issue named it
+    include_uncertain = FlagField()
     sort = forms.ChoiceField(
         required=False,
         choices=[("", "")] + [(s, s) for s in SORTS],
@@ -224,13 +257,34 @@ class SearchForm(forms.Form):
     page = WholeNumberField("page", cap=100_000)
     page_size = WholeNumberField("page_size", cap=100)
 
+    def full_clean(self) -> None:
+        """Control characters (NUL...) are refused in every parameter before any is read, so
+        none reaches PostgreSQL."""
+        for name in self.fields:
+            if name == "image" or not hasattr(self.data, "get"):
+                continue
+            getlist = getattr(self.data, "getlist", None)
+            for value in getlist(name) if getlist else [self.data.get(name)]:
+                char = control_character(str(value)) if value is not None else None
+                if char is not None:
+                    self.cleaned_data = {}
+                    message = f"holds a control character ({char}); remove it"
+                    self._errors = ErrorDict({name: ErrorList([message])})
+                    return
+        super().full_clean()
+
     def clean(self) -> dict:
         data = super().clean()
         given = [name for name in KINDS if self._given(name)]
+        words = [name for name in ("q", "text") if self._given(name)]
+        if len(words) > 1:
+            self.add_error("text", "give q or text, not both (they are the same)")
         if len(given) > 1:
             self.add_error(given[1], f"give only one of example, element, image ({given})")
-        elif self._given("q") and given:
-            self.add_error("q", f"search by text or by {given[0]}, not both")
+        elif words and given:
+            self.add_error(words[0], f"search by text or by {given[0]}, not both")
+        if data.get("q") is None and data.get("text") is not None:
+            data["q"] = data["text"]
         start, end = data.get("period_from"), data.get("period_to")
         if start and end and start[0].start_year > end[0].start_year:
             self.add_error(
@@ -244,4 +298,4 @@ class SearchForm(forms.Form):
         if name == "image":
             return bool(self.files.get("image"))
         value = self.data.get(name)
-        return value is not None and (name == "q" or bool(str(value).strip()))
+        return value is not None and (name in ("q", "text") or bool(str(value).strip()))

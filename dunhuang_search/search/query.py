@@ -42,6 +42,7 @@ class Filters:
     caves: list[int] = field(default_factory=list)
     site: Site | None = None
     review: list[str] = field(default_factory=lambda: default_review())
+    include_uncertain: bool = False
 
     @property
     def narrowing(self) -> bool:
@@ -57,8 +58,11 @@ class Filters:
         )
 
     def q(self) -> Q:
-        """The filters as a condition on Element."""
+        """The filters as a condition on Element; detections below their class's operating
+        threshold only with include_uncertain (Element.objects.visible's rule)."""
         q = Q(review_state__in=self.review)
+        if not self.include_uncertain:
+            q &= CONFIDENT
         if self.categories:
             q &= Q(category__in=self.categories)
         if self.periods:
@@ -82,6 +86,7 @@ class Filters:
             "cave": self.caves,
             "site": self.site.slug if self.site else None,
             "review": self.review,
+            "include_uncertain": self.include_uncertain,
         }
 
     def params(self) -> dict[str, str]:
@@ -96,7 +101,17 @@ class Filters:
         }
         if set(self.review) != set(default_review()):
             out["review"] = ",".join(self.review)
+        if self.include_uncertain:
+            out["include_uncertain"] = "1"
         return {key: value for key, value in out.items() if value}
+
+
+#: what Element.objects.visible() keeps besides its review-state rule, as a condition that
+#: FAISS post-filters and pgvector queries can share: confident detections, manual elements
+#: and accepted ones (tests/search check that the two agree)
+CONFIDENT = (
+    Q(confident=True) | Q(source=Element.Source.MANUAL) | Q(review_state=Element.Review.ACCEPTED)
+)
 
 
 def default_review() -> list[str]:
@@ -121,6 +136,7 @@ class SearchRequest:
     sort: str = ""
     page: int = 1
     page_size: int = 24
+    prior: float | None = None  # example queries' category prior (None: engine.CATEGORY_PRIOR)
 
     @property
     def kind(self) -> str:
@@ -163,6 +179,7 @@ def parse_request(params, files=None) -> SearchRequest:
         caves=data["cave"],
         site=_one(data["site"]),
         review=data["review"] or default_review(),
+        include_uncertain=bool(data["include_uncertain"]),
     )
     request = SearchRequest(filters=filters, text=data["q"], sort=data["sort"])
     if data["example"]:

@@ -41,6 +41,11 @@ class SearchResultSerializer(ElementSerializer):
     crop = serializers.CharField(read_only=True, help_text="IIIF image of the element's box")
     viewer = serializers.CharField(read_only=True, help_text="the mural viewer, zoomed to it")
     more_like_this = serializers.CharField(read_only=True, help_text="this search, by example")
+    uncertain = serializers.BooleanField(
+        read_only=True,
+        help_text="an unreviewed detection below its class's operating threshold (shown only "
+        "with include_uncertain)",
+    )
 
     def absolute(self) -> Callable[[str], str]:
         request = self.context.get("request")
@@ -65,7 +70,16 @@ class SearchResultSerializer(ElementSerializer):
             "crop": absolute(crop_url(element)),
             "viewer": absolute(viewer_url(element)),
             "more_like_this": absolute(more),
+            "uncertain": is_uncertain(element),
         }
+
+
+def is_uncertain(element: Element) -> bool:
+    return (
+        element.source == Element.Source.DETECTOR
+        and element.review_state == Element.Review.UNREVIEWED
+        and not element.confident
+    )
 
 
 def contract_results(results: list[tuple[Element, float | None]]) -> list[dict]:

@@ -23,8 +23,8 @@ from .query import SearchInputError, parse_request
 from .serializers import SearchResultSerializer
 
 QUERY_KEYS = (
-    "example", "element", "q", "category", "period", "period_from", "period_to", "cave", "site",
-    "review", "k", "sort", "page", "page_size",
+    "example", "element", "q", "text", "category", "period", "period_from", "period_to", "cave",
+    "site", "review", "include_uncertain", "k", "sort", "page", "page_size",
 )  # fmt: skip
 
 
@@ -54,6 +54,7 @@ def _cards(outcome: SearchOutcome, filter_params: dict[str, str]) -> list[dict]:
                 "viewer_url": row["viewer"],
                 "more_url": more,
                 "dense": element.source == Element.Source.DENSE,
+                "uncertain": row["uncertain"],
             }
         )
     return cards

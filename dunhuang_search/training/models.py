@@ -22,6 +22,9 @@ class DetectorModel(models.Model):
     tile_size = models.PositiveIntegerField(default=640)
     scale = models.FloatField(default=1.0)
     metrics = models.JSONField(default=dict, blank=True)
+    # per-class operating thresholds {class: {"threshold", "precision", "recall", "rule"}}
+    # (evaluate_detector --save-thresholds); elements below theirs are shown only on request
+    thresholds = models.JSONField(default=dict, blank=True)
     parameters = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -48,10 +51,30 @@ class DetectorModel(models.Model):
         return cls.objects.filter(is_active=True).first()
 
     def activate(self) -> None:
-        """Make this the detector the indexer uses (and no other)."""
+        """Make this the detector the indexer uses (and no other); its elements are flagged
+        again by its thresholds."""
+        from .thresholds import reflag_elements
+
         with transaction.atomic():
             DetectorModel.objects.select_for_update().filter(is_active=True).exclude(
                 pk=self.pk
             ).update(is_active=False)
             self.is_active = True
             self.save(update_fields=["is_active"])
+            reflag_elements(self)
+
+    @property
+    def version_prefix(self) -> str:
+        """What Element.model_version starts with for elements this checkpoint found (the
+        indexer's Detector.version is `<stem>@<sha256[:12]>/<runtime>`)."""
+        from pathlib import Path
+
+        return f"{Path(self.weights).stem}@{self.sha256[:12]}/"
+
+    def threshold_values(self) -> dict[str, float]:
+        """{class: threshold} for the classes that have one."""
+        return {
+            name: float(entry["threshold"])
+            for name, entry in (self.thresholds or {}).items()
+            if isinstance(entry, dict) and entry.get("threshold") is not None
+        }

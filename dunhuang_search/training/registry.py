@@ -24,6 +24,14 @@ class DetectorChoice:
     tile_size: int  # detector pixels
     scale: float  # detector pixels per mural pixel
     classes: tuple[str, ...] | None  # None: read from the checkpoint
+    thresholds: dict = None  # {class: {"threshold", ...}}: the per-class operating thresholds
+
+    def threshold_values(self) -> dict[str, float]:
+        return {
+            name: float(entry["threshold"])
+            for name, entry in (self.thresholds or {}).items()
+            if isinstance(entry, dict) and entry.get("threshold") is not None
+        }
 
 
 def active_detector() -> DetectorChoice:
@@ -32,9 +40,7 @@ def active_detector() -> DetectorChoice:
     DUNHUANG_TILE_SIZE and DUNHUANG_INDEX_SCALE."""
     row = DetectorModel.active()
     if row is not None:
-        return DetectorChoice(
-            row.name, row.weights, row.tile_size, row.scale, tuple(row.classes)
-        )
+        return choice_of(row)
     weights = str(settings.DETECTOR_WEIGHTS)
     card = weights_card(weights)
     return DetectorChoice(
@@ -43,6 +49,13 @@ def active_detector() -> DetectorChoice:
         int(card.get("tile_size", settings.INDEX_TILE_SIZE)),
         float(card.get("scale", settings.INDEX_SCALE)),
         tuple(card["classes"]) if "classes" in card else None,
+        card.get("thresholds") or {},
+    )
+
+
+def choice_of(row: DetectorModel) -> DetectorChoice:
+    return DetectorChoice(
+        row.name, row.weights, row.tile_size, row.scale, tuple(row.classes), row.thresholds
     )
 
 
@@ -65,6 +78,7 @@ def write_weights_card(weights: str | Path, row: DetectorModel, command: str) ->
         "scale": row.scale,
         "sha256": row.sha256,
         "metrics": row.metrics,
+        "thresholds": row.thresholds,
         "parameters": row.parameters,
         "command": command,
     }
@@ -92,8 +106,13 @@ def register_weights_file(weights: str | Path, activate_if_none: bool = True) ->
             int(card.get("tile_size", settings.INDEX_TILE_SIZE)),
             float(card.get("scale", settings.INDEX_SCALE)),
             card.get("metrics", {}),
-            {"command": card.get("command", ""), "source": str(weights)},
+            {
+                "command": card.get("command", ""),
+                "source": str(weights),
+                **({"calibration": card["calibration"]} if "calibration" in card else {}),
+            },
             copy=False,
+            thresholds=card.get("thresholds") or {},
         )
     if activate_if_none and DetectorModel.active() is None:
         row.activate()
@@ -109,6 +128,7 @@ def register(
     parameters: dict,
     activate: bool = False,
     copy: bool = True,
+    thresholds: dict | None = None,
 ) -> DetectorModel:
     """Keep a checkpoint under DETECTOR_MODELS_DIR and record it; optionally make it active."""
     from indexer.detection import Detector, DetectorError
@@ -134,6 +154,7 @@ def register(
             scale=scale,
             metrics=metrics,
             parameters=parameters,
+            thresholds=thresholds or {},
         )
         if activate:
             row.activate()

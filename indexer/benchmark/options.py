@@ -26,6 +26,9 @@ class BenchOptions:
     weights: str
     runtime: str = "torch"
     tile: int = 640
+    # detector pixels per mural pixel: windows of tile / detector_scale mural pixels are seen
+    # at `tile` px, by our indexer and by SAHI alike (the detector card's geometry)
+    detector_scale: float = 1.0
     width: int = 8192
     height: int = 8192
     seed: int = 1
@@ -61,6 +64,11 @@ class BenchOptions:
             **kwargs,
         )
 
+    @property
+    def window(self) -> int:
+        """The side of a window in mural pixels."""
+        return max(1, round(self.tile / self.detector_scale))
+
     def detector_spec(self) -> dict[str, Any]:
         """Detector kwargs for our side: on the CPU, at the tile size, batch and conf asked."""
         return {
@@ -95,9 +103,14 @@ def check_options(options: BenchOptions) -> None:
 def _check_sizes(options: BenchOptions) -> None:
     if options.tile < 32 or options.tile % 32:
         raise BenchmarkError(f"--tile must be a positive multiple of 32, not {options.tile}")
-    if min(options.width, options.height) < options.tile:
+    if not 0.05 <= options.detector_scale <= 4:
         raise BenchmarkError(
-            f"--size {options.width}x{options.height} is smaller than one {options.tile} px tile"
+            f"--detector-scale must be between 0.05 and 4, not {options.detector_scale:g}"
+        )
+    if min(options.width, options.height) < options.window:
+        raise BenchmarkError(
+            f"--size {options.width}x{options.height} is smaller than one {options.window} px "
+            f"window"
         )
     if max(options.width, options.height) > 65_500 or options.width * options.height > 2**31:
         raise BenchmarkError(f"--size {options.width}x{options.height} is too large")

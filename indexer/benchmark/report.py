@@ -35,7 +35,9 @@ def _run(options: BenchOptions) -> dict[str, Any]:
 
     names, version = _detector_classes(options)
     mural = prepare_mural(options)
-    tiles = len(tile_mural(mural.width, mural.height, options.tile, OVERLAP))
+    tiles = len(
+        tile_mural(mural.width, mural.height, options.tile, OVERLAP, options.detector_scale)
+    )
     job = {
         "options": asdict(options),
         "detector": options.detector_spec(),
@@ -150,6 +152,8 @@ def _settings(
             "format": mural.image.suffix.lstrip("."),
         },
         "tile": options.tile,
+        "detector_scale": options.detector_scale,
+        "window": options.window,
         "overlap": OVERLAP,
         "conf": options.conf,
         "detector": version,

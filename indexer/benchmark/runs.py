@@ -60,7 +60,12 @@ def run_ours(job: dict) -> dict:
 
     options = BenchOptions(**job["options"])
     detector, embedder = _warm_models(options, job["detector"])
-    config = IndexConfig(tile_size=options.tile, overlap=OVERLAP, batch_size=options.index_batch)
+    config = IndexConfig(
+        tile_size=options.tile,
+        overlap=OVERLAP,
+        scale=options.detector_scale,
+        batch_size=options.index_batch,
+    )
     progress = _StageClock(options.progress)
     runner_class = LocalRunner if options.end_to_end else _DetectOnlyRunner
     embedder_id = embedder.id if embedder is not None else "none"
@@ -161,8 +166,8 @@ def run_sahi(job: dict) -> dict:
     result = get_sliced_prediction(
         image,
         model,
-        slice_height=options.tile,
-        slice_width=options.tile,
+        slice_height=options.window,  # the same windows as ours, resized to image_size
+        slice_width=options.window,
         overlap_height_ratio=OVERLAP,
         overlap_width_ratio=OVERLAP,
         perform_standard_pred=False,
@@ -181,7 +186,7 @@ def run_sahi(job: dict) -> dict:
     return {
         "seconds": seconds,
         "decode_seconds": decode_seconds,
-        "slices": len(_sahi_slices(image.shape[1], image.shape[0], options.tile)),
+        "slices": len(_sahi_slices(image.shape[1], image.shape[0], options.window)),
         "boxes": boxes,
         "peak_rss_mb": peak_rss_mb(),
         "version": sahi.__version__,

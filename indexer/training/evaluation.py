@@ -16,6 +16,7 @@ from ..pipeline import Checkpoint, IndexConfig, LocalRunner, batches, detect_mur
 from ..tiling import tile_mural
 from .coco import Boxes, coco_metrics
 from .datasets import Geometry, LabelledMural, tile_labels
+from .thresholds import operating_points
 
 Progress = Callable[..., Iterable]
 
@@ -70,8 +71,12 @@ def evaluate_murals(
     config: IndexConfig,
     names: Sequence[str],
     progress: Progress | None = None,
+    stored_thresholds: dict | None = None,
 ) -> dict:
-    """The detector on whole murals through the indexer's tiling, projection and merging."""
+    """The detector on whole murals through the indexer's tiling, projection and merging.
+
+    Also, under "operating", per class precision and recall at every confidence, the operating
+    threshold the rule picks (thresholds.py), and the numbers at `stored_thresholds`."""
     truth, found = [], []
     items: Iterable = murals
     if progress is not None:
@@ -92,4 +97,6 @@ def evaluate_murals(
             dt.scores.append(float(det.score))
         truth.append(gt)
         found.append(dt)
-    return coco_metrics(truth, found, names)
+    metrics = coco_metrics(truth, found, names)
+    metrics["operating"] = operating_points(truth, found, names, stored=stored_thresholds)
+    return metrics

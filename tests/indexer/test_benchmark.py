@@ -156,7 +156,7 @@ def test_sahi_runs_offline_on_the_local_weights(
     "arguments, message",
     [
         (["--weights", "/nonexistent/best.pt"], "detector weights not found"),
-        (["--size", "100"], "smaller than one 320 px tile"),
+        (["--size", "100"], "smaller than one 640 px window"),  # 320 px at the card's 0.5
         (["--size", "big"], "--size must be N or WxH"),
         (["--tile", "100"], "multiple of 32"),
         (["--scale", "0"], "--scale must be between"),
@@ -172,3 +172,45 @@ def test_the_command_refuses_bad_input_with_exit_2_and_one_line(
         call_command("bench_index", "--json", *argv, verbosity=0)
     assert error.value.returncode == 2
     assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_the_detector_scale_sets_the_windows_of_ours_and_sahis_alike(
+    demo_detector_weights, bench_cache
+):
+    options = tiny_options(demo_detector_weights, bench_cache, sahi=False, end_to_end=False,
+                           detector_scale=0.5)  # fmt: skip
+    assert options.window == 640
+    report = run_benchmark(options)
+    assert report["window"] == 640 and report["detector_scale"] == 0.5
+    # 640 px windows at a stride of 320 over 1024 px: 3 x 3 (the last ones flush with the edge)
+    assert report["tiles"] == 9 == report["tiles_detected"]
+    from indexer.benchmark.runs import _sahi_slices
+
+    assert len(_sahi_slices(1024, 1024, options.window)) == 9
+
+
+@pytest.mark.django_db
+def test_the_command_defaults_to_the_detectors_card_geometry_and_the_auto_runtime(
+    monkeypatch, settings
+):
+    from dunhuang_search.training.management.commands import bench_index
+    from indexer.detection import resolve_runtime
+
+    seen = {}
+
+    def fake_run(options):
+        seen["options"] = options
+        return {"fake": True}
+
+    monkeypatch.setattr(bench_index, "run_benchmark", fake_run)
+    settings.DETECTOR_RUNTIME = "auto"
+    call_command("bench_index", "--json", "--no-sahi", "--size", "2048", verbosity=0)
+    options = seen["options"]
+    card = json.loads(Path(settings.DETECTOR_WEIGHTS).with_suffix(".json").read_text())
+    assert (options.tile, options.detector_scale) == (card["tile_size"], card["scale"])
+    assert options.weights == str(settings.DETECTOR_WEIGHTS)
+    assert options.runtime == resolve_runtime("auto", "cpu") == "openvino"
+    call_command("bench_index", "--json", "--runtime", "torch", "--tile", "640",
+                 "--detector-scale", "1", verbosity=0)  # fmt: skip
+    assert (seen["options"].runtime, seen["options"].tile) == ("torch", 640)
+    assert seen["options"].detector_scale == 1.0

@@ -280,7 +280,7 @@ def test_it_says_how_to_recover_from_a_damaged_cached_export(demo_detector_weigh
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"runtime": "tensorrt"}, r"unknown detector runtime 'tensorrt'; use torch, openvino"),
+        ({"runtime": "tensorrt"}, r"unknown detector runtime 'tensorrt'; use auto, torch"),
         ({"device": "tpu"}, r"unknown device 'tpu'; use auto, cpu, cuda or cuda:N"),
         ({"runtime": "openvino", "device": "cuda"}, r"openvino runtime runs on cpu only"),
         ({"imgsz": 300}, r"imgsz must be a positive multiple of 32"),
@@ -334,3 +334,12 @@ def test_it_never_reaches_the_network_nor_installs_packages(no_network, demo_det
     assert utils.AUTOINSTALL is False and checks.AUTOINSTALL is False
     assert events.events.enabled is False
     assert no_network == []  # and the fixture checks again after the test
+
+
+def test_the_auto_runtime_is_openvino_on_the_cpu_and_torch_on_cuda(monkeypatch):
+    from indexer import detection
+
+    assert detection.resolve_runtime("auto", "cpu") == "openvino"
+    assert detection.resolve_runtime("onnx", "cpu") == "onnx"
+    monkeypatch.setattr(detection, "resolve_device", lambda device: "cuda:0")
+    assert detection.resolve_runtime("auto", "auto") == "torch"

@@ -53,7 +53,10 @@ def test_it_excludes_the_query_element_and_its_near_duplicates_on_the_same_spot(
     assert ids[0] == elsewhere.pk  # the same vector on another wall is the best match
 
 
-def test_scores_are_cosine_similarities_best_first(collection):
+def test_scores_are_cosine_similarities_best_first(collection, monkeypatch):
+    from dunhuang_search.search import engine
+
+    monkeypatch.setattr(engine, "CATEGORY_PRIOR", 0.0)  # the prior's own test is below
     elements, vectors = collection
     outcome = search(element=elements[3].pk, k=10)
     ids = [e.pk for e, _ in outcome.results]
@@ -103,3 +106,18 @@ def test_period_ranges_and_review_states_filter_results(collection):
     assert elements[40].pk not in [e.pk for e, _ in default.results]
     rejected = search(element=elements[0].pk, review="rejected", k=5)
     assert [e.pk for e, _ in rejected.results] == [elements[40].pk]
+
+
+def test_element_queries_put_the_same_category_first_at_equal_similarity(collection):
+    from dunhuang_search.search.engine import with_category_prior
+
+    elements, _ = collection
+    same, other = elements[0], elements[1]
+    other.category_id = (same.category_id or 0) + 1
+    ranked = with_category_prior([(other, 0.80), (same, 0.78)], same.category_id, 0.05)
+    assert [e for e, _ in ranked] == [same, other]
+    assert [s for _, s in ranked] == pytest.approx([0.83, 0.80])  # the ranking scores
+    request = parse_request({"element": str(elements[3].pk), "k": "10"})
+    request.prior = 0.05
+    scores = [s for _, s in run_search(request).results]
+    assert scores == sorted(scores, reverse=True)

@@ -27,13 +27,25 @@ UNITS = {"tiles": "tile", "crops": "crop", "windows": "window", "ocr": "text"}
 
 def resolve_detector(runtime: str | None = None, device: str | None = None):
     """The active detector (a DetectorModel, else DETECTOR_WEIGHTS) as an indexer Detector, and
-    the tiling it was trained at; ModelLoadError for weights that cannot be loaded."""
+    the tiling it was trained at; ModelLoadError for weights that cannot be loaded.
+
+    The detector keeps boxes down to DETECTOR_CONF, or lower where a class's operating
+    threshold is lower, so nothing a threshold would show is lost (operating_thresholds()).
+    """
     choice = active_detector()
     detector = build_detector(choice.weights, choice.tile_size, runtime, device)
+    values = choice.threshold_values()
+    if values:
+        detector.conf = min(detector.conf, *values.values())
     config = IndexConfig(
         tile_size=choice.tile_size, scale=choice.scale, batch_size=settings.INDEX_BATCH_SIZE
     )
     return detector, config
+
+
+def operating_thresholds() -> dict[str, float]:
+    """{class: threshold} of the active detector (empty: every element is confident)."""
+    return active_detector().threshold_values()
 
 
 def job_report(job: IndexJob) -> dict:
@@ -90,7 +102,12 @@ class Command(DatabaseCommand):
         parser.add_argument("--engine", choices=["local", "ray"], default="local")
         parser.add_argument("--ray-address", default=None, help="join this Ray cluster")
         parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
-        parser.add_argument("--runtime", choices=["torch", "openvino", "onnx"], default=None)
+        parser.add_argument(
+            "--runtime",
+            choices=["auto", "torch", "openvino", "onnx"],
+            default=None,
+            help="default DUNHUANG_DETECTOR_RUNTIME (auto: openvino on cpu, torch on cuda)",
+        )
         parser.add_argument(
             "--dense",
             action="store_true",
@@ -127,6 +144,7 @@ class Command(DatabaseCommand):
                 ray_address=options["ray_address"],
                 progress=bars.for_mural,
                 dense=options["dense"],
+                thresholds=operating_thresholds(),
             )
         except IndexingError as exc:
             raise CommandError(str(exc), returncode=2) from exc

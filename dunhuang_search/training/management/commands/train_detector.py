@@ -2,6 +2,12 @@
 
 Builds a YOLO data set from the accepted elements (or from synthetic murals, or takes one built
 before), trains it with ultralytics and registers the result as a DetectorModel.
+
+Review -> training: `--from-active` fine-tunes the active detector's weights, at its geometry,
+on the reviewed murals' accepted labels (plus `--synthetic N` murals if asked); `--compare`
+evaluates the new and the active detector on the same held-out reviewed murals and stores both
+on the new DetectorModel; `--activate-if-better` then activates it only when its full-mural
+mAP@[.5:.95] is not lower, and says so either way (comparison.py).
 """
 
 from __future__ import annotations
@@ -18,9 +24,15 @@ from django.db import DatabaseError
 from tqdm import tqdm
 
 from dunhuang_search.commands import DatabaseCommand, parse_size
+from dunhuang_search.training.comparison import activate_if_better, compare
 from dunhuang_search.training.labels import class_names, labelled_murals
 from dunhuang_search.training.models import DetectorModel
-from dunhuang_search.training.registry import default_name, register, write_weights_card
+from dunhuang_search.training.registry import (
+    active_detector,
+    default_name,
+    register,
+    write_weights_card,
+)
 from indexer.files import atomic_write
 from indexer.training.datasets import DatasetError, Geometry, build_yolo_dataset, read_manifest
 from indexer.training.train import TrainingError, TrainOptions, train
@@ -85,7 +97,11 @@ def build_dataset_from_options(options: dict, out_dir: Path, names: list[str]) -
     def progress(items, **kwargs):
         return tqdm(items, disable=None, **kwargs)
 
-    if options["synthetic"]:
+    if options.get("from_active"):  # the reviewed murals, and synthetic ones if asked
+        murals = labelled_murals(names)
+        if options["synthetic"]:
+            murals += synthetic_from_options(options, names, progress)
+    elif options["synthetic"]:
         murals = synthetic_from_options(options, names, progress)
     else:
         murals = labelled_murals(names)
@@ -131,6 +147,24 @@ class Command(DatabaseCommand):
         parser.add_argument("--activate", action="store_true", help="make it the indexer's")
         parser.add_argument("--out", help="also copy the trained checkpoint to this path")
         parser.add_argument("--json", action="store_true", help="print one JSON object last")
+        loop = parser.add_argument_group("review -> training")
+        loop.add_argument(
+            "--from-active",
+            action="store_true",
+            help="fine-tune the active detector (its weights and geometry) on the reviewed "
+            "murals' accepted labels, plus --synthetic N murals if given",
+        )
+        loop.add_argument(
+            "--compare",
+            action="store_true",
+            help="evaluate the new and the active detector on the same held-out murals",
+        )
+        loop.add_argument(
+            "--activate-if-better",
+            action="store_true",
+            help="activate the new detector only if its full-mural mAP@[.5:.95] is not lower "
+            "(implies --compare)",
+        )
         add_dataset_arguments(parser)
 
     def handle(self, *args, **options) -> None:
@@ -138,6 +172,8 @@ class Command(DatabaseCommand):
             record = self._train(options)
         except (TrainingError, DatasetError) as exc:
             raise CommandError(str(exc), returncode=2) from exc
+        if record.get("activation"):
+            self.stderr.write(record["activation"])
         if options["json"]:
             self.stdout.write(json.dumps(record))
         else:
@@ -148,6 +184,7 @@ class Command(DatabaseCommand):
 
     def _train(self, options: dict) -> dict:
         name = options["name"] or default_name()
+        active = from_active(options) if options["from_active"] else active_detector()
         check_before_building(options, name)  # before minutes of data set building
         names = class_names()
         Path(settings.DATASETS_DIR).mkdir(parents=True, exist_ok=True)
@@ -167,6 +204,12 @@ class Command(DatabaseCommand):
             train_options = train_options_from(options, dataset["geometry"])
             best, summary = train(data_dir / "data.yaml", train_options, run_dir / "runs")
             row = register_trained(best, name, options, dataset, train_options, summary)
+            comparison, activation = None, ""
+            if options["compare"] or options["activate_if_better"]:
+                comparison = compare(row, active, data_dir, names)
+                if options["activate_if_better"]:
+                    _, activation = activate_if_better(row, comparison)
+                row.refresh_from_db()
         return {
             "name": row.name,
             "weights": row.weights,
@@ -176,13 +219,36 @@ class Command(DatabaseCommand):
             "metrics": row.metrics,
             "parameters": row.parameters,
             "active": row.is_active,
+            "comparison": comparison,
+            "activation": activation,
+            "thresholds": row.thresholds,
         }
+
+
+def from_active(options: dict):
+    """--from-active: start from the active detector's weights at its geometry (what --model,
+    --tile and --scale would say is taken from it; giving them otherwise is refused)."""
+    active = active_detector()
+    if options["model"] not in ("yolov8n.yaml", active.weights):
+        raise TrainingError("--from-active starts from the active detector; drop --model")
+    if options["tile"] not in (None, active.tile_size) or options["scale"] not in (
+        1.0,
+        active.scale,
+    ):
+        raise TrainingError(
+            f"--from-active trains at the active detector's geometry (tile {active.tile_size},"
+            f" scale {active.scale}); drop --tile and --scale"
+        )
+    options.update(model=active.weights, tile=active.tile_size, scale=active.scale)
+    return active
 
 
 def check_before_building(options: dict, name: str) -> None:
     """TrainingError for options that cannot train, or a name already taken."""
     if options["data"] and options["synthetic"]:
         raise TrainingError("give --data or --synthetic, not both")
+    if options.get("activate_if_better") and options["activate"]:
+        raise TrainingError("give --activate or --activate-if-better, not both")
     if options["resume"] and not options["run_dir"]:
         raise TrainingError("--resume needs the --run-dir of the interrupted run")
     if options["synthetic"] is not None and options["synthetic"] < 1:
@@ -253,6 +319,10 @@ def register_trained(
         "source": "synthetic" if options["synthetic"] else (
             str(options["data"]) if options["data"] else "accepted elements"),
     }
+    if options.get("from_active"):
+        parameters["from_active"] = options["model"]
+        extra = " + synthetic" if options["synthetic"] else ""
+        parameters["source"] = f"accepted elements{extra}"
     if options["synthetic"]:
         parameters["synthetic"] = {
             "count": options["synthetic"],

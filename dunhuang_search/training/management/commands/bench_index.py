@@ -1,6 +1,10 @@
 """`manage.py bench_index [--json] [--gigapixel] [--weights P] [--runtime R] [--tile N] ...`.
 
 Times our indexer against SAHI on a synthetic mural with known ground truth; bad input exits 2.
+By default it runs the detector `index` runs (the active DetectorModel, else DETECTOR_WEIGHTS
+with its card) at the geometry it was trained at (tile size and detector scale), both sides of
+the comparison alike, on the default runtime (auto: OpenVINO on the CPU). It lives in the
+training app, as `index` does, because it asks the training registry for that detector.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from django.core.management.base import CommandError
 
 from dunhuang_search.commands import DatabaseCommand, parse_size
 from dunhuang_search.inference import detector_batch_size
+from dunhuang_search.training.registry import active_detector, weights_card
 from indexer.benchmark import BenchmarkError, BenchOptions, run_benchmark
 
 
@@ -28,9 +33,22 @@ class Command(DatabaseCommand):
             action="store_true",
             help="a 40,000 x 25,000 BigTIFF; our detection only (SAHI would decode it whole)",
         )
-        parser.add_argument("--weights", default=None, help="default: DETECTOR_WEIGHTS")
-        parser.add_argument("--runtime", choices=["torch", "openvino", "onnx"], default=None)
-        parser.add_argument("--tile", type=int, default=None, help="default: INDEX_TILE_SIZE")
+        parser.add_argument(
+            "--weights", default=None, help="default: the detector index uses (its card)"
+        )
+        parser.add_argument(
+            "--runtime",
+            choices=["auto", "torch", "openvino", "onnx"],
+            default=None,
+            help="default: DUNHUANG_DETECTOR_RUNTIME (auto: openvino on the cpu)",
+        )
+        parser.add_argument("--tile", type=int, default=None, help="default: the detector's")
+        parser.add_argument(
+            "--detector-scale",
+            type=float,
+            default=None,
+            help="detector pixels per mural pixel (default: the detector's)",
+        )
         parser.add_argument("--size", default=None, help="mural side N, or WxH (default 8192)")
         parser.add_argument(
             "--scale", type=float, default=1.0, help="generator scale of the elements"
@@ -56,10 +74,25 @@ class Command(DatabaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        from indexer.detection import DetectorError, resolve_runtime
+
+        choice = active_detector()
+        if options["weights"]:  # another checkpoint: its own card, else the settings
+            card = weights_card(options["weights"])
+            weights = options["weights"]
+            tile = int(card.get("tile_size", settings.INDEX_TILE_SIZE))
+            scale = float(card.get("scale", settings.INDEX_SCALE))
+        else:
+            weights, tile, scale = choice.weights, choice.tile_size, choice.scale
+        try:
+            runtime = resolve_runtime(options["runtime"] or settings.DETECTOR_RUNTIME, "cpu")
+        except DetectorError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
         common = {
-            "weights": options["weights"] or str(settings.DETECTOR_WEIGHTS),
-            "runtime": options["runtime"] or settings.DETECTOR_RUNTIME,
-            "tile": options["tile"] or settings.INDEX_TILE_SIZE,
+            "weights": weights,
+            "runtime": runtime,
+            "tile": options["tile"] or tile,
+            "detector_scale": options["detector_scale"] or scale,
             "seed": options["seed"],
             "scale": options["scale"],
             "conf": settings.DETECTOR_CONF if options["conf"] is None else options["conf"],
