@@ -306,6 +306,8 @@ SPECTACULAR_SETTINGS = {
         "MaskKindEnum": ["dust", "jelly"],
         "BoardItemKindEnum": ["element", "region"],
         "ReviewStateEnum": ["unreviewed", "accepted", "rejected"],
+        "ElementSourceEnum": "dunhuang_search.elements.models.Element.Source",
+        "DatingSourceEnum": "dunhuang_search.dating.models.Dating.Source",
     },
 }
 

@@ -15,7 +15,7 @@ class PeriodFactsSerializer(serializers.Serializer):
     end_year = serializers.IntegerField()
 
 
-class DatingSerializer(serializers.Serializer):
+class ItemDatingSerializer(serializers.Serializer):
     source = serializers.CharField(help_text="override, mural or undated")
     period = PeriodFactsSerializer(allow_null=True)
     start_year = serializers.IntegerField(allow_null=True)
@@ -36,7 +36,7 @@ class RecordItemSerializer(serializers.Serializer):
     caption = serializers.CharField(help_text="its own caption, or the plate's form")
     own_caption = serializers.CharField(allow_blank=True)
     note = serializers.CharField(allow_blank=True)
-    dating = DatingSerializer()
+    dating = ItemDatingSerializer()
     source_gone = serializers.BooleanField()
     crop = serializers.CharField(allow_null=True, help_text="IIIF region URL (path)")
     frozen = serializers.JSONField(help_text="what the item showed when it was added")
