@@ -18,7 +18,7 @@ from indexer.training.voc import VocError, parse_voc
 from tests.factories import ingested_mural
 
 PARSER_EXAMPLES = 500
-CLIENT_EXAMPLES = 60
+CLIENT_EXAMPLES = 500
 FIXTURES_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 parser_settings = settings(
     max_examples=PARSER_EXAMPLES, deadline=None, suppress_health_check=FIXTURES_OK

@@ -1,5 +1,5 @@
 """Run in a subprocess (with DATABASE_URL and DUNHUANG_VAR_DIR set) by the backup tests: a small
-site with an indexed mural, a review and a derivative. Not a test module."""
+site with an indexed mural, a review, a board and a derivative. Not a test module."""
 
 import os
 import sys
@@ -15,6 +15,8 @@ django.setup()
 import numpy as np  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from dunhuang_search.boards.items import add_item  # noqa: E402
+from dunhuang_search.boards.models import Board, Lane  # noqa: E402
 from dunhuang_search.studio.derivatives import save_derivative  # noqa: E402
 from tests.factories import add_elements, build_index, ingested_mural, make_user  # noqa: E402
 
@@ -35,4 +37,7 @@ save_derivative(
     element=first,
     author=user,
 )
+board = Board.objects.create(owner=user, title="Donor headdresses")
+lane = Lane.objects.create(board=board, name="donor headdress", order=0)
+add_item(board, element=first, lane=lane, note="high crown")
 print(mural.pk)

@@ -102,7 +102,8 @@ def refused(result: subprocess.CompletedProcess, words: str) -> None:
 COUNTS = (
     "SELECT (SELECT count(*) FROM catalogue_mural), (SELECT count(*) FROM elements_element),"
     " (SELECT count(*) FROM elements_element WHERE review_state = 'accepted'),"
-    " (SELECT count(*) FROM studio_derivative), (SELECT count(*) FROM auth_user)"
+    " (SELECT count(*) FROM studio_derivative), (SELECT count(*) FROM auth_user),"
+    " (SELECT count(*) FROM boards_boarditem)"
 )
 
 
@@ -119,7 +120,7 @@ def test_a_backup_with_files_restores_into_an_empty_site_and_verifies(make_site,
     target = make_site("target")
     restored = ok(target.run("restore_backup", str(backup), "--json"))
     assert restored["mismatched_files"] == [] and restored["index_ok"] is True
-    assert target.query(COUNTS) == source.query(COUNTS) == [(1, 12, 1, 1, 1)]
+    assert target.query(COUNTS) == source.query(COUNTS) == [(1, 12, 1, 1, 1, 1)]
     for entry in manifest["files"]:
         assert (target.var / entry["path"]).read_bytes() == (
             source.var / entry["path"]
@@ -128,10 +129,10 @@ def test_a_backup_with_files_restores_into_an_empty_site_and_verifies(make_site,
 
     # a second restore onto the now non-empty site is refused, and changes nothing
     refused(target.run("restore_backup", str(backup)), "the database is not empty")
-    assert target.query(COUNTS) == [(1, 12, 1, 1, 1)]
+    assert target.query(COUNTS) == [(1, 12, 1, 1, 1, 1)]
     # --force replaces it
     ok(target.run("restore_backup", str(backup), "--force", "--json"))
-    assert target.query(COUNTS) == [(1, 12, 1, 1, 1)]
+    assert target.query(COUNTS) == [(1, 12, 1, 1, 1, 1)]
 
 
 def test_it_refuses_an_existing_target_and_a_tampered_or_truncated_dump(make_site, tmp_path):
