@@ -370,8 +370,8 @@ def test_the_sql_check_sees_each_way_of_formatting(tmp_path):
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("/api/v1/search/?category=%00", "category: the value contains a NUL character"),
-        ("/search/?q=a%00b", "q: the value contains a NUL character"),
+        ("/library/?period=%00", "period: the value contains a NUL character"),
+        ("/review/?category=a%00b", "category: the value contains a NUL character"),
         ("/api/v1/elements/?mu%00ral=1", "mu\\x00ral: the value contains a NUL character"),
         ("/iiif/3/1/full/max/0/def%00ault.jpg", "the path contains a NUL character"),
     ],
@@ -379,3 +379,13 @@ def test_the_sql_check_sees_each_way_of_formatting(tmp_path):
 def test_a_nul_character_is_a_json_400_before_any_view(client, url, message):
     response = client.get(url)
     assert response.status_code == 400 and response.json()["error"] == message
+
+
+@pytest.mark.django_db
+def test_search_checks_control_characters_itself_and_names_the_parameter(client):
+    """Search marks its views `checks_control_characters`: its own form answers, on its page."""
+    api = client.get("/api/v1/search/?category=%00")
+    assert api.status_code == 400
+    assert api.json()["error"].startswith("category: holds a control character")
+    page = client.get("/search/?q=a%00b")
+    assert page.status_code == 400 and 'data-param="q"' in page.content.decode()

@@ -87,6 +87,7 @@ class SearchView(APIView):
     an uploaded `image` crop as the example, with the same filters."""
 
     parser_classes = [MultiPartParser, FormParser]
+    checks_control_characters = True  # its form names the parameter (search/forms.py)
     permission_classes = [role_permission(READER)]  # a search by uploaded crop writes nothing
 
     @extend_schema(parameters=SEARCH_PARAMETERS, responses={200: SearchResponseSerializer})

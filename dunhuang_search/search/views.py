@@ -140,3 +140,6 @@ def search_page(request: HttpRequest) -> HttpResponse:
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+search_page.checks_control_characters = True  # its form names the parameter (forms.py)
