@@ -92,7 +92,7 @@ class Element(models.Model):
     score = models.FloatField(null=True, blank=True)
     # At or above its detector's operating threshold for its category (set when indexed, and
     # again when a model's thresholds change). Manual elements are always shown; see visible().
-    confident = models.BooleanField(default=True)
+    confident = models.BooleanField(default=True, db_default=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     model_version = models.CharField(max_length=100, blank=True)
     embedder = models.CharField(max_length=100, blank=True)
@@ -109,7 +109,7 @@ class Element(models.Model):
     notes = models.TextField(blank=True)
     # bumped by every review (review/actions.py): a request carries the version it saw, and a
     # stale one is refused (409) rather than silently overwriting another reviewer's change
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, db_default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
