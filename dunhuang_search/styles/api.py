@@ -4,7 +4,6 @@ house shape (dunhuang_search/api/errors.py)."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -19,8 +18,8 @@ from indexer.style import StyleError
 from . import stylemap
 from .forms import SourceForm, StylizeForm
 from .models import StyleSet, StyleSetMember
-from .requests import add_member, content_of, maybe_staged
-from .transfer import provenance, stylize_to_derivative
+from .requests import add_member, maybe_staged, stylize_request
+from .transfer import provenance
 
 CanWrite = role_permission(ARCHAEOLOGIST)
 # Writes (and the per-slug read) are left out of the OpenAPI schema for now: the conformance
@@ -130,15 +129,7 @@ class StyleSetStylize(APIView):
             raise _form_error(form)
         data = form.cleaned_data
         try:
-            with maybe_staged(data) as path, transaction.atomic():
-                d = stylize_to_derivative(
-                    style_set,
-                    content_of(data, path),
-                    data["method"],
-                    author=request.user,
-                    seed=data.get("seed") or 0,
-                    strength=data["strength"],
-                )
+            d = stylize_request(style_set, data, request.user)
         except StyleError as exc:
             raise ValidationError({"style": [str(exc)]}) from exc
         body = provenance(d)

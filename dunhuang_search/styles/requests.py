@@ -8,8 +8,10 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.db import transaction
+
 from .members import add_elements, add_region, add_uploads
-from .transfer import Content
+from .transfer import Content, stylize_to_derivative
 
 SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}
 
@@ -43,6 +45,21 @@ def add_member(style_set, data: dict, user, upload_path: Path | None = None):
     member.label = data["image"].name
     member.save(update_fields=["label"])
     return member
+
+
+def stylize_request(style_set, data: dict, user):
+    """The derivative a valid StylizeForm's data asks for (the page and the API alike): an
+    uploaded image is staged for the run, and the row and its files are written in one
+    transaction."""
+    with maybe_staged(data) as path, transaction.atomic():
+        return stylize_to_derivative(
+            style_set,
+            content_of(data, path),
+            data["method"],
+            author=user,
+            seed=data.get("seed") or 0,
+            strength=data["strength"],
+        )
 
 
 @contextlib.contextmanager

@@ -9,7 +9,6 @@ import json
 
 import pyvips
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -25,8 +24,8 @@ from . import stylemap
 from .forms import SourceForm, StyleSetForm, StylizeForm
 from .members import member_pixels, region_pixels, remove_member
 from .models import StyleSet, StyleSetMember, style_dir
-from .requests import add_member, content_of, maybe_staged
-from .transfer import provenance, stylize_to_derivative
+from .requests import add_member, maybe_staged, stylize_request
+from .transfer import provenance
 
 PREVIEW_SIDE = 640
 
@@ -161,15 +160,7 @@ def stylize_view(request, slug: str):
         return render(request, "styles/_result.html", {"error": message}, status=400)
     data = form.cleaned_data
     try:
-        with maybe_staged(data) as path, transaction.atomic():
-            derivative = stylize_to_derivative(
-                style_set,
-                content_of(data, path),
-                data["method"],
-                author=request.user,
-                seed=data.get("seed") or 0,
-                strength=data["strength"],
-            )
+        derivative = stylize_request(style_set, data, request.user)
     except StyleError as exc:
         return render(request, "styles/_result.html", {"error": str(exc)}, status=400)
     return render(request, "styles/_result.html", {"derivative": derivative})
