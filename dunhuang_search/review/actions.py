@@ -317,6 +317,17 @@ def create_manual(mural_id, bbox, category_slug, user, note: str = "") -> Elemen
     return element
 
 
+MISSED_NOTE = "missed element, drawn in the viewer"
+
+
+def mark_missed(mural_id, bbox, category_slug, user) -> Element:
+    """An element the detector missed, drawn in the viewer: like create_manual, but it must
+    name a category (a missed element is of something)."""
+    if category_slug is None or category_slug == "":
+        raise ReviewError("choose the missed element's category")
+    return create_manual(mural_id, bbox, category_slug, user, note=MISSED_NOTE)
+
+
 MAX_BATCH = 5_000
 
 

@@ -1,10 +1,12 @@
 """REST endpoints of review (api/v1/...): review an element, undo its last review, read its
-history; batch reviews and their targets (similar elements, the rest of a mural). Writes need
+history; batch reviews and their targets (similar elements, the rest of a mural); an element the
+detector missed, drawn in the viewer. Writes need
 the archaeologist role; refusals are JSON 400 (409 for a stale version, with the element's
 current state)."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -14,6 +16,7 @@ from rest_framework.views import APIView
 
 from dunhuang_search.accounts.roles import ARCHAEOLOGIST, role_permission
 from dunhuang_search.elements.models import Element
+from dunhuang_search.elements.serializers import ViewerElementSerializer
 
 from . import actions, similar
 from .serializers import (
@@ -163,3 +166,42 @@ class MuralRemainingView(APIView):
         except actions.ReviewError as exc:
             return refusal(exc)
         return Response({"element": pk, "count": len(ids), "ids": ids})
+
+
+class MissedRequestSerializer(serializers.Serializer):
+    mural = serializers.IntegerField()
+    bbox = serializers.ListField(
+        child=serializers.IntegerField(), min_length=4, max_length=4, help_text="x, y, w, h"
+    )
+    category = serializers.CharField(required=False, allow_blank=True, help_text="a slug")
+
+
+class MissedResultSerializer(serializers.Serializer):
+    element = serializers.DictField(help_text="the element as the viewer's elements.json has it")
+    viewer_url = serializers.CharField()
+    history_url = serializers.CharField()
+
+
+class MissedElementView(APIView):
+    """POST {mural, bbox, category}: an element the detector missed, drawn in the viewer: a
+    manual, accepted element, embedded at once (searchable right away), with its "create"
+    event. Refusals (box outside the mural or empty, unknown mural or category) write nothing."""
+
+    permission_classes = [role_permission(ARCHAEOLOGIST)]
+
+    @extend_schema(request=MissedRequestSerializer, responses={201: MissedResultSerializer})
+    def post(self, request: Request) -> Response:
+        data = validated(MissedRequestSerializer, request)
+        try:
+            element = actions.mark_missed(
+                data["mural"], data["bbox"], data.get("category"), request.user
+            )
+        except actions.ReviewError as exc:
+            return refusal(exc)
+        viewer = reverse("catalogue:mural", args=[element.mural_id])
+        body = {
+            "element": ViewerElementSerializer(element).data,
+            "viewer_url": f"{viewer}?element={element.pk}",
+            "history_url": reverse("review:api_history", args=[element.pk]),
+        }
+        return Response(body, status=status.HTTP_201_CREATED)

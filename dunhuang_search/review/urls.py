@@ -13,6 +13,7 @@ urlpatterns: list = [
     path("review/progress/", views.queue_progress, name="progress"),
     path("review/elements/<int:pk>/history/", views.history_fragment, name="history"),
     path("api/v1/review/batch/", api.BatchView.as_view(), name="api_batch"),
+    path("api/v1/review/missed/", api.MissedElementView.as_view(), name="api_missed"),
     path("api/v1/elements/<int:pk>/similar/", api.SimilarView.as_view(), name="api_similar"),
     path("api/v1/categories/", category_api.CategoriesView.as_view(), name="api_categories"),
     path(

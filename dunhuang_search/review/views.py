@@ -50,6 +50,8 @@ def card(element: Element, thresholds: dict[str, float]) -> dict:
         ),
         "size": size,
         "box": box,
+        "region": region_text,
+        "bbox": ",".join(str(v) for v in element.bbox),
         "stroke": max(2, round(max(size) / 120)),
         "colour": element.category.color if element.category_id else UNCATEGORISED_COLOR,
         "threshold": thresholds.get(slug, DEFAULT_THRESHOLD),
