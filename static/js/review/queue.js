@@ -1,9 +1,12 @@
 /* The review queue's keys and buttons: a accept, r reject, u skip, 1-9 relabel, z undo,
- * e adjust in the viewer, x select, s accept the similar ones, Shift+A accept the rest of the
- * mural, h history, ? the keys. Every action is a REST call (review/api.py) carrying the
- * version the card showed; a 409 shows the element's current state on the card. When every
- * card is done, the next ones are fetched (htmx), never a page reload.
+ * e adjust the box in place (box-editor.js), v open in the viewer, x select, s accept the
+ * similar ones, Shift+A accept the rest of the mural, h history, ? the keys. Every action is a
+ * REST call (review/api.py) carrying the version the card showed; a 409 shows the element's
+ * current state on the card. When every card is done, the next ones are fetched (htmx), never a
+ * page reload.
  */
+
+import { drawCardBox, editBox } from "./box-editor.js";
 
 const config = JSON.parse(document.getElementById("review-config").textContent);
 const queueBox = document.getElementById("review-queue");
@@ -12,6 +15,8 @@ const help = document.getElementById("review-help");
 const skipped = new Set();
 const undoStack = [];
 let current = null;
+let editor = null; // the box being adjusted in place, if any
+let saving = false;
 
 function csrfToken() {
   try {
@@ -51,6 +56,7 @@ function say(text) {
 }
 
 function focus(card) {
+  if (editor && editor.card !== card) stopEditing();
   if (current) current.classList.remove("current");
   current = card || null;
   if (current) {
@@ -99,6 +105,10 @@ function show(card, element) {
     card.querySelector("[data-category]").textContent = name;
   }
   card.classList.toggle("done", element.state !== "unreviewed");
+  if (element.bbox) {
+    card.dataset.bbox = element.bbox.join(",");
+    if (!editor || editor.card !== card) drawCardBox(card);
+  }
 }
 
 async function review(card, change, advance) {
@@ -109,17 +119,52 @@ async function review(card, change, advance) {
   if (result.status === 409) {
     show(card, result.data.current);
     note.textContent = `Changed by someone else: now ${result.data.current.state}. Review again if needed.`;
-    return;
+    return result;
   }
   if (!result.ok) {
     note.textContent = result.data.error || `failed (${result.status})`;
-    return;
+    return result;
   }
   note.textContent = "";
   show(card, result.data.element);
   undoStack.push(card);
   refreshProgress();
   if (advance) next();
+  return result;
+}
+
+/* ---- the box, adjusted in place: Enter or "Save" sends it, Escape or "Cancel" drops it ---- */
+
+function stopEditing() {
+  if (!editor) return;
+  const done = editor;
+  editor = null;
+  done.close();
+}
+
+async function saveBox(card, bbox) {
+  if (saving) return;
+  if (bbox.join(",") === card.dataset.bbox) {
+    stopEditing();
+    say("The box is unchanged.");
+    return;
+  }
+  saving = true;
+  try {
+    const result = await review(card, { bbox }, false);
+    // a refusal (400) keeps the handles so that the box can be fixed; a 409 shows the new box
+    if (result && (result.ok || result.status === 409)) stopEditing();
+    if (result && result.ok) say(`Box of element ${card.dataset.elementId} saved: ${bbox.join(", ")}.`);
+  } finally {
+    saving = false;
+  }
+}
+
+function adjust(card) {
+  if (!card || editor) return;
+  focus(card);
+  card.querySelector("[data-message]").textContent = "";
+  editor = editBox(card, { onSave: (bbox) => saveBox(card, bbox), onCancel: stopEditing });
 }
 
 async function undo() {
@@ -208,7 +253,8 @@ const KEYS = {
   x: () => toggleSelect(current),
   s: () => acceptSimilar(current),
   A: () => acceptMural(current),
-  e: () => current && window.open(current.dataset.viewerUrl, "_blank", "noopener"),
+  e: () => adjust(current),
+  v: () => current && window.open(current.dataset.viewerUrl, "_blank", "noopener"),
   h: () => current && current.querySelector("[data-history]").click(),
   "?": () => (help.open ? help.close() : help.showModal()),
 };
@@ -216,6 +262,11 @@ const KEYS = {
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.target.closest("input, select, textarea")) return;
+  if (editor) {
+    // while a box is adjusted, only its keys count (a stray `a` must not review the card)
+    if (editor.key(event)) event.preventDefault();
+    return;
+  }
   if (/^[1-9]$/.test(event.key)) {
     relabel(Number(event.key));
     event.preventDefault();
@@ -236,9 +287,16 @@ queueBox.addEventListener("click", (event) => {
     card.classList.toggle("selected", event.target.checked);
     return;
   }
+  const edit = event.target.closest("[data-edit-action]");
+  if (edit && editor && editor.card === card) {
+    if (edit.dataset.editAction === "save") editor.save();
+    else editor.cancel();
+    return;
+  }
   focus(card);
   if (!button) return;
   if (button.dataset.action === "similar") acceptSimilar(card);
+  else if (button.dataset.action === "adjust") adjust(card);
   else review(card, { state: button.dataset.action }, true);
 });
 
@@ -251,6 +309,7 @@ for (const button of document.querySelectorAll("[data-batch]")) {
 
 document.body.addEventListener("htmx:afterSwap", (event) => {
   if (event.detail.target === queueBox) {
+    editor = null; // its card is gone
     current = null;
     next();
   }

@@ -1,0 +1,144 @@
+"""Adjusting a review card's box in place, in headless Chromium: `e` shows eight handles over the
+context image, a handle drag and Shift+arrow nudge move it, Enter saves the box in mural pixels
+through the review endpoint, `z` puts the old box back; Escape cancels, a 400 is shown."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from dunhuang_search.accounts.roles import ARCHAEOLOGIST
+from dunhuang_search.catalogue.models import Mural
+from dunhuang_search.elements.models import Element
+from dunhuang_search.review.models import ReviewEvent
+from tests.browser.conftest import browser, make_mural, page, screenshot  # noqa: F401
+from tests.factories import add_element, make_user
+
+pytestmark = pytest.mark.browser
+
+BOX = [400, 200, 200, 240]  # its context region is 200,0,600,680, shown at 318 x 360
+
+
+@pytest.fixture
+def reviewer_page(page, live_server):  # noqa: F811
+    user = make_user("ana")
+    user.groups.add(Group.objects.get(name=ARCHAEOLOGIST))
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    return page
+
+
+def numbers(text: str) -> list[float]:
+    return [float(v) for v in text.split(",")]
+
+
+def stored_bbox(pk: int) -> list[int]:
+    return Element.objects.get(pk=pk).bbox
+
+
+def drawn_rect(card) -> list[float]:
+    rect = card.locator(".review-box")
+    return [float(rect.get_attribute(name)) for name in ("x", "y", "width", "height")]
+
+
+def drag(page, locator, dx: float, dy: float) -> None:
+    box = locator.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y + dy, steps=8)
+    page.mouse.up()
+
+
+def test_adjusting_the_box_in_place_then_undoing_it(reviewer_page, make_mural, screenshot):  # noqa: F811
+    page = reviewer_page
+    mural = make_mural(width=1200, height=800)
+    element = add_element(mural, "donor", x=BOX[0], y=BOX[1], w=BOX[2], h=BOX[3], score=0.5)
+    page.goto("/review/")
+    page.wait_for_selector(".review-card.current")
+    page.wait_for_function("document.querySelector('.review-crop image').getBBox().width > 0")
+    card = page.locator(f'.review-card[data-element-id="{element.pk}"]')
+    assert card.get_attribute("data-region") == "200,0,600,680"
+    before_rect = drawn_rect(card)
+
+    page.keyboard.press("e")
+    page.wait_for_selector(".review-card.editing .review-handle[data-handle='se']")
+    assert card.locator(".review-handle").count() == 8
+    assert card.locator("[data-edit-box]").inner_text() == "400, 200, 200, 240"
+    screenshot("review-box-editing")
+
+    # display units per screen pixel, and mural pixels per display unit
+    svg = card.locator(".review-crop")
+    shown_width = svg.bounding_box()["width"]
+    view_w, view_h = (float(v) for v in svg.get_attribute("viewBox").split()[2:])
+    unit = view_w / shown_width
+    sx, sy = view_w / 600, view_h / 680
+
+    drag(page, card.locator(".review-handle[data-handle='se']"), 40, 30)
+    page.keyboard.press("a")  # ignored while the box is being adjusted
+    page.keyboard.press("Shift+ArrowLeft")  # the se handle, 10 display px to the left
+    expected_w = 200 + (40 * unit - 10) / sx
+    expected_h = 240 + 30 * unit / sy
+    shown = numbers(card.locator("[data-edit-box]").inner_text())
+    assert shown[:2] == [400, 200]
+    assert shown[2] == pytest.approx(expected_w, abs=2) and shown[3] == pytest.approx(expected_h, abs=2)
+    screenshot("review-box-dragged")
+
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        f"document.querySelector('[data-element-id=\"{element.pk}\"]').dataset.bbox !== "
+        f"'{','.join(map(str, BOX))}'"
+    )
+    page.wait_for_selector(".review-card.editing", state="detached")
+    saved = stored_bbox(element.pk)
+    assert saved == [int(v) for v in card.get_attribute("data-bbox").split(",")]
+    assert saved[:2] == [400, 200] and saved[2:] == [int(v) for v in shown[2:]]
+    assert Element.objects.get(pk=element.pk).review_state == "unreviewed"
+    event = ReviewEvent.objects.get(element=element)
+    assert event.before["bbox"] == BOX and event.after["bbox"] == saved
+    assert card.get_attribute("data-version") == "2"
+    # the card draws the stored box: mural px -> display units
+    x, y, w, h = drawn_rect(card)
+    assert x == pytest.approx((400 - 200) * sx, abs=0.01) and w == pytest.approx(saved[2] * sx)
+    assert h == pytest.approx(saved[3] * sy)
+    assert "saved" in page.locator("#review-message").inner_text()
+    screenshot("review-box-saved")
+
+    page.keyboard.press("z")  # undo: the old box is back, in the database and on the card
+    page.wait_for_function(
+        f"document.querySelector('[data-element-id=\"{element.pk}\"]').dataset.bbox === "
+        f"'{','.join(map(str, BOX))}'"
+    )
+    assert stored_bbox(element.pk) == BOX
+    assert drawn_rect(card) == pytest.approx(before_rect, abs=1)
+    assert [e.action for e in ReviewEvent.objects.order_by("id")] == ["review", "undo"]
+
+    # Escape drops a move drag: nothing is sent
+    page.keyboard.press("e")
+    page.wait_for_selector(".review-card.editing")
+    drag(page, card.locator(".review-move"), 25, 0)
+    assert card.locator("[data-edit-box]").inner_text() != "400, 200, 200, 240"
+    page.keyboard.press("Escape")
+    page.wait_for_selector(".review-card.editing", state="detached")
+    assert drawn_rect(card) == pytest.approx(before_rect, abs=1)
+    assert ReviewEvent.objects.count() == 2 and stored_bbox(element.pk) == BOX
+
+    # the server's refusal is shown on the card, and the handles stay to fix the box
+    Mural.objects.filter(pk=mural.pk).update(width=620)
+    card.locator("[data-action=adjust]").click()
+    page.wait_for_selector(".review-card.editing")
+    drag(page, card.locator(".review-handle[data-handle='e']"), 30, 0)
+    card.locator("[data-edit-action=save]").click()
+    page.wait_for_function(
+        "document.querySelector('.review-card [data-message]').innerText.includes('outside')"
+    )
+    assert "outside the mural (620 x 800 px)" in card.locator("[data-message]").inner_text()
+    assert card.locator(".review-handle").count() == 8
+    screenshot("review-box-refused")
+    card.locator("[data-edit-action=cancel]").click()
+    page.wait_for_selector(".review-card.editing", state="detached")
+    assert ReviewEvent.objects.count() == 2 and stored_bbox(element.pk) == BOX
