@@ -27,6 +27,17 @@ CanWrite = role_permission(ARCHAEOLOGIST)
 # as an archaeologist (tests/api/test_schema_conformance.py leaves /api/v1/style-sets to it).
 
 
+class ErrorSerializer(serializers.Serializer):
+    """The house error body (dunhuang_search/api/errors.py)."""
+
+    error = serializers.CharField()
+    detail = serializers.JSONField()
+    status = serializers.IntegerField()
+
+
+REFUSALS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
+
+
 class MemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = StyleSetMember
@@ -136,7 +147,7 @@ class StyleSetList(APIView):
     def get(self, request):
         return Response(StyleSetSerializer(StyleSet.objects.all(), many=True).data)
 
-    @extend_schema(request=StyleSetSerializer, responses={201: StyleSetSerializer})
+    @extend_schema(request=StyleSetSerializer, responses={201: StyleSetSerializer, **REFUSALS})
     def post(self, request):
         serializer = StyleSetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -158,7 +169,7 @@ class StyleSetMembers(APIView):
 
     @extend_schema(
         request={"multipart/form-data": SourceSerializer},
-        responses={201: MemberSerializer, 200: MemberSerializer},
+        responses={201: MemberSerializer, 200: MemberSerializer, **REFUSALS},
     )
     def post(self, request, slug: str):
         style_set = get_object_or_404(StyleSet, slug=slug)
@@ -184,7 +195,8 @@ class StyleSetStylize(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request={"multipart/form-data": StylizeSerializer}, responses={201: ProvenanceSerializer}
+        request={"multipart/form-data": StylizeSerializer},
+        responses={201: ProvenanceSerializer, **REFUSALS},
     )
     def post(self, request, slug: str):
         style_set = get_object_or_404(StyleSet, slug=slug)
@@ -210,7 +222,8 @@ class StyleSetAdd(APIView):
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
-        request=AddToSetSerializer, responses={201: AddedSerializer, 200: AddedSerializer}
+        request=AddToSetSerializer,
+        responses={201: AddedSerializer, 200: AddedSerializer, **REFUSALS},
     )
     def post(self, request, slug: str):
         style_set = get_object_or_404(StyleSet, slug=slug)
