@@ -16,6 +16,7 @@ pages = [
     path("boards/<int:pk>/items/<int:item_id>/edit/", editing.edit_item, name="edit-item"),
     path("boards/<int:pk>/settings/", editing.board_settings, name="settings"),
     path("boards/pin/", views.pin, name="pin"),
+    path("boards/pin-evidence/", views.pin_evidence, name="pin-evidence"),
     path("boards/public/<str:token>/", views.public_board, name="public"),
     path("boards/snapshots/<int:snapshot_id>/", views.snapshot_page, name="snapshot"),
     path("boards/<int:pk>/manifest.json", exports.board_manifest, name="manifest"),

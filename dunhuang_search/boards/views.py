@@ -15,9 +15,11 @@ from django.views.decorators.http import require_http_methods
 
 from dunhuang_search.accounts.roles import ARCHAEOLOGIST, role_required
 from dunhuang_search.catalogue.models import Mural, Period
+from dunhuang_search.dating.authority import DatingError
 from dunhuang_search.elements.models import Element
 
 from .compare import compare_items
+from .evidence import pin_evidence as pin_evidence_items
 from .exports import viewable_board
 from .items import BoardInputError, Box, add_item
 from .models import Board, BoardSnapshot, Lane
@@ -219,6 +221,33 @@ def pin(request: HttpRequest) -> HttpResponse:
     except BoardInputError as exc:
         return render(request, "boards/_pin_result.html", {"error": str(exc)}, status=400)
     return render(request, "boards/_pin_result.html", {"board": board})
+
+
+@role_required(ARCHAEOLOGIST)
+@require_http_methods(["GET", "POST"])
+def pin_evidence(request: HttpRequest) -> HttpResponse:
+    """GET: the board picker for a mural's dating evidence (htmx fragment); POST: pin the
+    assistant's strongest evidence pairs (boards/evidence.py) to the chosen or a new board, all
+    of them or, on bad input (400), none."""
+    data = request.POST if request.method == "POST" else request.GET
+    editable = [b for b in visible_boards(request.user) if can_edit(request.user, b)]
+    raw = str(data.get("mural", ""))
+    mural = Mural.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    if mural is None:
+        error = f"no mural {raw!r}"
+        return render(request, "boards/_pin_result.html", {"error": error}, status=400)
+    fields = {"mural": mural.pk, "authority": data.get("authority", "")}
+    if request.method == "GET":
+        context = {"boards": editable, "fields": fields}
+        return render(request, "boards/_evidence_picker.html", context)
+    try:
+        with transaction.atomic():
+            board = _pin_board(request, data, editable)
+            items = pin_evidence_items(board, mural, data.get("authority") or None)
+    except (BoardInputError, DatingError) as exc:
+        return render(request, "boards/_pin_result.html", {"error": str(exc)}, status=400)
+    context = {"board": board, "count": len(items)}
+    return render(request, "boards/_pin_result.html", context)
 
 
 def _pin_board(request: HttpRequest, data, editable: list[Board]) -> Board:

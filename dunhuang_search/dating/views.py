@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from dunhuang_search.accounts.roles import STAFF, has_role, role_required
+from dunhuang_search.accounts.roles import ARCHAEOLOGIST, STAFF, has_role, role_required
 from dunhuang_search.catalogue.models import Mural
 from dunhuang_search.elements.models import Element
 
@@ -45,6 +45,8 @@ def _context(request, mural: Mural, result: dict, message: str = "") -> dict:
         "top": [{"slug": slug, "p": p, "percent": round(100 * p)} for slug, p in top],
         "authorities": known_authorities(),
         "can_accept": has_role(request.user, STAFF) and not result["abstained"],
+        # "Pin evidence" posts to the boards app (boards:pin-evidence), linked by URL only
+        "can_pin": has_role(request.user, ARCHAEOLOGIST) and bool(result["evidence"]),
         "message": message,
     }
 

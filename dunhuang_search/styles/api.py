@@ -16,16 +16,26 @@ from dunhuang_search.accounts.roles import ARCHAEOLOGIST, role_permission
 from indexer.style import StyleError
 
 from . import stylemap
+from .adding import add_to_set, parse_target
 from .forms import SourceForm, StylizeForm
 from .models import StyleSet, StyleSetMember
 from .requests import add_member, maybe_staged, stylize_request
 from .transfer import provenance
 
 CanWrite = role_permission(ARCHAEOLOGIST)
-# Writes (and the per-slug read) are left out of the OpenAPI schema for now: the conformance
-# test (tests/api/test_schema_conformance.py) calls every documented operation anonymously and
-# expects 200, which a role-checked write cannot answer. docs/readme-styles.md documents them.
-UNDOCUMENTED = {"exclude": True}
+# The style-set operations are in the OpenAPI schema; tests/styles/test_api_schema.py walks them
+# as an archaeologist (tests/api/test_schema_conformance.py leaves /api/v1/style-sets to it).
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The house error body (dunhuang_search/api/errors.py)."""
+
+    error = serializers.CharField()
+    detail = serializers.JSONField()
+    status = serializers.IntegerField()
+
+
+REFUSALS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -68,6 +78,63 @@ class StylizeSerializer(SourceSerializer):
     seed = serializers.IntegerField(required=False, default=0)
 
 
+class AddToSetSerializer(serializers.Serializer):
+    """What to add: one element, several elements, or a mural region (mural with x, y, w, h)."""
+
+    element = serializers.IntegerField(required=False, min_value=1)
+    elements = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, allow_empty=False
+    )
+    mural = serializers.IntegerField(required=False, min_value=1)
+    x = serializers.IntegerField(required=False, min_value=0)
+    y = serializers.IntegerField(required=False, min_value=0)
+    w = serializers.IntegerField(required=False, min_value=1)
+    h = serializers.IntegerField(required=False, min_value=1)
+
+    def validate(self, data):
+        if "mural" in data and any(k not in data for k in "xywh"):
+            raise ValidationError({"mural": ["a region needs mural, x, y, w and h"]})
+        return data
+
+    def as_target_fields(self) -> dict:
+        d = self.validated_data
+        fields = {"element": d.get("element"), "mural": d.get("mural")}
+        if d.get("elements"):
+            fields["elements"] = ",".join(map(str, d["elements"]))
+        if d.get("mural"):
+            fields["box"] = f"{d['x']},{d['y']},{d['w']},{d['h']}"
+        return fields
+
+
+class AddedSerializer(serializers.Serializer):
+    style_set = serializers.CharField(help_text="the set's slug")
+    version = serializers.IntegerField(help_text="the set's version after the addition")
+    added = MemberSerializer(many=True, help_text="members added now")
+    already = MemberSerializer(many=True, help_text="members that were already in the set")
+
+
+class ProvenanceSerializer(serializers.Serializer):
+    """The JSON provenance sidecar of a style derivative (studio's Derivative, kind=style)."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    source = serializers.DictField(help_text="upload_name, mural, element, bbox")
+    style_set = serializers.CharField()
+    style_set_version = serializers.IntegerField()
+    method = serializers.CharField()
+    model = serializers.DictField(help_text="name and sha256 of the model, if any")
+    parameters = serializers.DictField()
+    seed = serializers.IntegerField()
+    author = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    seconds = serializers.FloatField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    details = serializers.DictField()
+    image_url = serializers.URLField()
+
+
 def _form_error(form) -> ValidationError:
     return ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
 
@@ -80,7 +147,7 @@ class StyleSetList(APIView):
     def get(self, request):
         return Response(StyleSetSerializer(StyleSet.objects.all(), many=True).data)
 
-    @extend_schema(request=StyleSetSerializer, responses={201: StyleSetSerializer}, **UNDOCUMENTED)
+    @extend_schema(request=StyleSetSerializer, responses={201: StyleSetSerializer, **REFUSALS})
     def post(self, request):
         serializer = StyleSetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -91,7 +158,7 @@ class StyleSetList(APIView):
 class StyleSetDetail(APIView):
     permission_classes = [CanWrite]
 
-    @extend_schema(responses={200: StyleSetSerializer}, **UNDOCUMENTED)
+    @extend_schema(responses={200: StyleSetSerializer})
     def get(self, request, slug: str):
         return Response(StyleSetSerializer(get_object_or_404(StyleSet, slug=slug)).data)
 
@@ -100,7 +167,10 @@ class StyleSetMembers(APIView):
     permission_classes = [CanWrite]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=SourceSerializer, responses={201: MemberSerializer}, **UNDOCUMENTED)
+    @extend_schema(
+        request={"multipart/form-data": SourceSerializer},
+        responses={201: MemberSerializer, 200: MemberSerializer, **REFUSALS},
+    )
     def post(self, request, slug: str):
         style_set = get_object_or_404(StyleSet, slug=slug)
         form = SourceForm(request.data, request.FILES)
@@ -108,10 +178,13 @@ class StyleSetMembers(APIView):
             raise _form_error(form)
         try:
             with maybe_staged(form.cleaned_data) as path:
-                member = add_member(style_set, form.cleaned_data, request.user, path)
+                member, created = add_member(style_set, form.cleaned_data, request.user, path)
         except StyleError as exc:
             raise ValidationError({"image": [str(exc)]}) from exc
-        return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
+        return Response(
+            MemberSerializer(member).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class StyleSetStylize(APIView):
@@ -121,7 +194,10 @@ class StyleSetStylize(APIView):
     permission_classes = [CanWrite]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=StylizeSerializer, responses={201: dict}, **UNDOCUMENTED)
+    @extend_schema(
+        request={"multipart/form-data": StylizeSerializer},
+        responses={201: ProvenanceSerializer, **REFUSALS},
+    )
     def post(self, request, slug: str):
         style_set = get_object_or_404(StyleSet, slug=slug)
         form = StylizeForm(request.data, request.FILES)
@@ -135,6 +211,37 @@ class StyleSetStylize(APIView):
         body = provenance(d)
         body["image_url"] = request.build_absolute_uri(f"/styles/derivatives/{d.pk}.jpg")
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class StyleSetAdd(APIView):
+    """Add an element, a selection of elements or a mural region to this set, idempotently:
+    201 when something was added (the set's version goes up), 200 when all of it was already
+    there. The web's "Add to style set" control does the same (styles/picker.py)."""
+
+    permission_classes = [CanWrite]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(
+        request=AddToSetSerializer,
+        responses={201: AddedSerializer, 200: AddedSerializer, **REFUSALS},
+    )
+    def post(self, request, slug: str):
+        style_set = get_object_or_404(StyleSet, slug=slug)
+        serializer = AddToSetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            result = add_to_set(
+                parse_target(serializer.as_target_fields()), style_set.slug, "", request.user
+            )
+        except StyleError as exc:
+            raise ValidationError({"target": [str(exc)]}) from exc
+        body = {
+            "style_set": result.style_set.slug,
+            "version": result.style_set.version,
+            "added": MemberSerializer(result.added, many=True).data,
+            "already": MemberSerializer(result.already, many=True).data,
+        }
+        return Response(body, status=status.HTTP_201_CREATED if result.added else 200)
 
 
 class StyleMapView(APIView):

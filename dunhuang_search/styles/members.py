@@ -122,7 +122,14 @@ def add_uploads(style_set: StyleSet, paths: Iterable[Path], user=None) -> list[S
 
 
 def add_elements(style_set: StyleSet, elements, user=None) -> list[StyleSetMember]:
+    """Add elements to the set; an element already in it is not added twice (the set's
+    version goes up only when something was added). Returns the new members."""
+    elements = list({e.pk: e for e in elements}.values())
     with transaction.atomic():
+        StyleSet.objects.select_for_update().filter(pk=style_set.pk).first()
+        present = set(
+            style_set.members.filter(element__in=elements).values_list("element_id", flat=True)
+        )
         members = [
             StyleSetMember.objects.create(
                 style_set=style_set,
@@ -132,16 +139,27 @@ def add_elements(style_set: StyleSet, elements, user=None) -> list[StyleSetMembe
                 label=f"{e.category.name if e.category_id else 'element'} {e.pk}",
             )
             for e in elements
+            if e.pk not in present
         ]
         if members:
             style_set.bump()
     return members
 
 
+def existing_region(style_set: StyleSet, mural, x: int, y: int, w: int, h: int):
+    return style_set.members.filter(kind="region", mural=mural, x=x, y=y, w=w, h=h).first()
+
+
 def add_region(style_set: StyleSet, mural, x: int, y: int, w: int, h: int, user=None):
+    """Add a mural region (refused outside the mural); the same region twice is one member.
+    Returns (member, created)."""
     if w <= 0 or h <= 0 or x + w > mural.width or y + h > mural.height:
         raise StyleError(f"the region {x},{y},{w},{h} lies outside mural {mural.pk}")
     with transaction.atomic():
+        StyleSet.objects.select_for_update().filter(pk=style_set.pk).first()
+        member = existing_region(style_set, mural, x, y, w, h)
+        if member is not None:
+            return member, False
         m = StyleSetMember.objects.create(
             style_set=style_set,
             kind="region",
@@ -154,7 +172,7 @@ def add_region(style_set: StyleSet, mural, x: int, y: int, w: int, h: int, user=
             label=f"mural {mural.pk} region {x},{y},{w},{h}",
         )
         style_set.bump()
-    return m
+    return m, True
 
 
 def remove_member(member: StyleSetMember) -> None:

@@ -179,3 +179,60 @@ class StyleDescriptor(models.Model):
                 name="one_style_descriptor_per_element",
             ),
         ]
+
+
+class StyleJob(models.Model):
+    """Long style work with polled progress, like studio's RestorationJob: a stylize asked for
+    on the set page (run in a thread of the web process) or a `train_style` run (the command
+    reports on its row). The job records its worker (host:pid); a job whose worker died is
+    failed by the next look at it (styles/jobs.py: settle)."""
+
+    class Kind(models.TextChoices):
+        STYLIZE = "stylize"
+        TRAIN = "train"
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    style_set = models.ForeignKey(StyleSet, on_delete=models.CASCADE, related_name="jobs")
+    method = models.CharField(max_length=40, blank=True)
+    request = models.JSONField(default=dict, blank=True, help_text="what was asked for")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    phase = models.CharField(max_length=60, blank=True)
+    done = models.PositiveIntegerField(default=0, help_text="windows or iterations done")
+    total = models.PositiveIntegerField(default=0)
+    progress = models.JSONField(default=dict, blank=True, help_text="epoch, losses, ...")
+    error = models.TextField(blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid running the job")
+    derivative = models.ForeignKey(
+        "studio.Derivative", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} job {self.pk} ({self.state})"
+
+    @property
+    def active(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return min(99, int(100 * self.done / self.total)) if self.total else 0

@@ -37,14 +37,18 @@ def content_of(data: dict, upload_path: Path | None = None) -> Content:
 
 
 def add_member(style_set, data: dict, user, upload_path: Path | None = None):
+    """The member a valid SourceForm's data adds, and whether it is new (an element or a
+    region already in the set is not added twice)."""
     if data.get("element_obj") is not None:
-        return add_elements(style_set, [data["element_obj"]], user)[0]
+        element = data["element_obj"]
+        added = add_elements(style_set, [element], user)
+        return (added[0], True) if added else (style_set.members.get(element=element), False)
     if data.get("region_obj") is not None:
         return add_region(style_set, *data["region_obj"], user=user)
     member = add_uploads(style_set, [upload_path], user)[0]
     member.label = data["image"].name
     member.save(update_fields=["label"])
-    return member
+    return member, True
 
 
 def stylize_request(style_set, data: dict, user):

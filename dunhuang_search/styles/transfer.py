@@ -49,19 +49,19 @@ class Content:
 
     @classmethod
     def region(cls, mural, x: int, y: int, w: int, h: int) -> Content:
-        _check_pixels(w, h)
+        check_pixels(w, h)
         return cls(
             region_pixels(mural, x, y, w, h), {"mural": mural, "x": x, "y": y, "w": w, "h": h}
         )
 
     @classmethod
     def element(cls, element) -> Content:
-        _check_pixels(element.w, element.h)
+        check_pixels(element.w, element.h)
         pixels = region_pixels(element.mural, element.x, element.y, element.w, element.h)
         return cls(pixels, {"element": element})
 
 
-def _check_pixels(w: int, h: int) -> None:
+def check_pixels(w: int, h: int) -> None:
     if w * h > max_pixels():
         raise StyleError(f"{w}x{h} = {w * h:,} pixels is over the limit of {max_pixels():,}")
 
@@ -78,14 +78,16 @@ def stylize_to_derivative(
     *,
     author=None,
     seed: int = 0,
+    progress=None,
     **params,
 ) -> Derivative:
-    """Stylize and store; raises StyleError (nothing written) on bad input."""
+    """Stylize and store; raises StyleError (nothing written) on bad input. `progress(phase,
+    fraction)` hears how far the stylization is (styles/jobs.py)."""
     check_method(method)
     source = style_source(style_set)
     if method == "neural-stats":
         params.setdefault("seed", seed)
-    result = stylize(content.pixels, source, method, **params)
+    result = stylize(content.pixels, source, method, progress=progress, **params)
     model = result.model or {}
     inputs = {
         "style_set": style_set.slug,

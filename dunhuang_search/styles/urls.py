@@ -3,13 +3,14 @@ site root by dunhuang_search/urls.py."""
 
 from django.urls import path
 
-from . import api, views
+from . import api, picker, views
 
 app_name = "styles"
 
 urlpatterns = [
     path("styles/", views.style_index, name="index"),
     path("styles/map/nearest/<int:pk>/", views.map_nearest, name="nearest"),
+    path("styles/add/", picker.add_to_style_set, name="add"),
     path("styles/sets/new/", views.set_form, name="set-new"),
     path("styles/sets/<slug:slug>/", views.set_detail, name="set"),
     path("styles/sets/<slug:slug>/edit/", views.set_form, name="set-edit"),
@@ -20,6 +21,7 @@ urlpatterns = [
         name="member-remove",
     ),
     path("styles/sets/<slug:slug>/stylize/", views.stylize_view, name="stylize"),
+    path("styles/jobs/<int:pk>/", views.job_status, name="job"),
     path("styles/members/<int:pk>.jpg", views.member_image, name="member-image"),
     path("styles/derivatives/<int:pk>.jpg", views.derivative_image, name="derivative-image"),
     path("styles/derivatives/<int:pk>/input.jpg", views.derivative_input, name="derivative-input"),
@@ -36,5 +38,6 @@ urlpatterns = [
     path(
         "api/v1/style-sets/<slug:slug>/stylize/", api.StyleSetStylize.as_view(), name="api-stylize"
     ),
+    path("api/v1/style-sets/<slug:slug>/add/", api.StyleSetAdd.as_view(), name="api-add"),
     path("api/v1/style-map/", api.StyleMapView.as_view(), name="api-map"),
 ]

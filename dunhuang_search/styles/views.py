@@ -22,9 +22,10 @@ from indexer.style.stats import palette
 
 from . import stylemap
 from .forms import SourceForm, StyleSetForm, StylizeForm
+from .jobs import settle, start_stylize
 from .members import member_pixels, region_pixels, remove_member
-from .models import StyleSet, StyleSetMember, style_dir
-from .requests import add_member, maybe_staged, stylize_request
+from .models import StyleJob, StyleSet, StyleSetMember, style_dir
+from .requests import add_member, maybe_staged
 from .transfer import provenance
 
 PREVIEW_SIDE = 640
@@ -91,6 +92,8 @@ def _set_context(request, style_set: StyleSet, **extra) -> dict:
             :24
         ],
         "can_edit": has_role(request.user, ARCHAEOLOGIST),
+        "train_job": settle(style_set.jobs.filter(kind=StyleJob.Kind.TRAIN).first()),
+        "unpaired_models": style_set.models.all(),
         "stylize_form": StylizeForm(),
         "member_form": SourceForm(),
         **extra,
@@ -135,10 +138,10 @@ def member_add(request, slug: str):
         )
     try:
         with maybe_staged(form.cleaned_data) as path:
-            add_member(style_set, form.cleaned_data, request.user, path)
+            _, created = add_member(style_set, form.cleaned_data, request.user, path)
     except StyleError as exc:
         return JsonResponse({"error": str(exc), "status": 400}, status=400)
-    messages.success(request, "Member added.")
+    messages.success(request, "Member added." if created else "Already in this set.")
     return redirect("styles:set", slug=slug)
 
 
@@ -160,10 +163,18 @@ def stylize_view(request, slug: str):
         return render(request, "styles/_result.html", {"error": message}, status=400)
     data = form.cleaned_data
     try:
-        derivative = stylize_request(style_set, data, request.user)
+        with maybe_staged(data) as path:
+            job = start_stylize(style_set, data, request.user, path)
     except StyleError as exc:
         return render(request, "styles/_result.html", {"error": str(exc)}, status=400)
-    return render(request, "styles/_result.html", {"derivative": derivative})
+    return render(request, "styles/_job.html", {"job": job})
+
+
+@require_GET
+def job_status(request, pk: int):
+    """The polled progress of a stylize or training job (templates/styles/_job.html)."""
+    job = settle(get_object_or_404(StyleJob.objects.select_related("derivative"), pk=pk))
+    return render(request, "styles/_job.html", {"job": job})
 
 
 @require_GET

@@ -25,6 +25,7 @@ from .stats import ColourStats, check_image, reduced
 from .tiling import TileFn, tiled
 
 PLAN_SIDE = 1024  # the reduced copy of the content that methods plan from
+PLANNED = 0.1  # the share of the progress reported once the plan is made
 
 
 @dataclass
@@ -120,13 +121,23 @@ def plan(method: str, thumb: np.ndarray, size: tuple[int, int], style, **params)
 
 
 def stylize(content: np.ndarray, style, method: str = "color", **params) -> Stylization:
-    """Cast `content` (RGB uint8) into the style of `style` with `method`; see METHODS."""
+    """Cast `content` (RGB uint8) into the style of `style` with `method`; see METHODS.
+    `progress(phase, fraction)`, if given, hears "planning" and then "windows" done."""
     content = check_image(content, "the content")
     started = time.perf_counter()
     h, w = content.shape[:2]
     tile_override = params.pop("tile", None)
+    report = params.pop("progress", None) or (lambda phase, fraction: None)
+    report("planning", 0.0)
     p = plan(method, reduced(content, PLAN_SIDE), (w, h), style, **params)
-    out, tiling = tiled(content, p.fn, int(tile_override or p.tile), p.overlap)
+    report("windows", PLANNED)
+    out, tiling = tiled(
+        content,
+        p.fn,
+        int(tile_override or p.tile),
+        p.overlap,
+        lambda done, total: report("windows", PLANNED + (1 - PLANNED) * done / total),
+    )
     details = {**p.details, "tiling": tiling}
     return Stylization(out, method, params, details, time.perf_counter() - started)
 

@@ -16,12 +16,21 @@ from .errors import StyleError
 Reader = Callable[[int, int, int, int], np.ndarray]  # read(x, y, w, h) -> (h, w, 3) uint8
 Writer = Callable[[int, np.ndarray], None]  # write(y, rows): rows y .. y + len(rows) are done
 TileFn = Callable[[np.ndarray, int, int], np.ndarray]  # fn(window, x0, y0): same size out
+Progress = Callable[[int, int], None]  # progress(windows done, windows in all)
 
 
 def stylize_region(
-    read: Reader, width: int, height: int, fn: TileFn, write: Writer, tile: int, overlap: int
+    read: Reader,
+    width: int,
+    height: int,
+    fn: TileFn,
+    write: Writer,
+    tile: int,
+    overlap: int,
+    progress: Progress | None = None,
 ) -> dict:
-    """Stylize a width x height image window by window with `fn`, writing finished rows."""
+    """Stylize a width x height image window by window with `fn`, writing finished rows;
+    `progress(done, total)` is called after each window."""
     tile, overlap = int(tile), int(overlap)
     if tile < 32 or not 0 <= overlap < tile // 2:
         raise StyleError("tile must be >= 32 px and the overlap under half a tile")
@@ -47,6 +56,8 @@ def stylize_region(
             rows = slice(y0 - lo, y0 - lo + h)
             acc[rows, x0 : x0 + w] += out.astype(np.float32) * weight[..., None]
             wsum[rows, x0 : x0 + w] += weight
+            if progress is not None:
+                progress(r * len(xs) + c + 1, len(xs) * len(ys))
         done = ys[r + 1] if r + 1 < len(ys) else height
         if done > lo:
             n = done - lo
@@ -60,7 +71,9 @@ def array_reader(array: np.ndarray) -> Reader:
     return lambda x, y, w, h: array[y : y + h, x : x + w]
 
 
-def tiled(image: np.ndarray, fn: TileFn, tile: int, overlap: int) -> tuple[np.ndarray, dict]:
+def tiled(
+    image: np.ndarray, fn: TileFn, tile: int, overlap: int, progress: Progress | None = None
+) -> tuple[np.ndarray, dict]:
     """stylize_region over an in-memory array: (image, details)."""
     out = np.empty_like(image)
 
@@ -68,4 +81,4 @@ def tiled(image: np.ndarray, fn: TileFn, tile: int, overlap: int) -> tuple[np.nd
         out[y : y + rows.shape[0]] = rows
 
     h, w = image.shape[:2]
-    return out, stylize_region(array_reader(image), w, h, fn, write, tile, overlap)
+    return out, stylize_region(array_reader(image), w, h, fn, write, tile, overlap, progress)

@@ -33,6 +33,14 @@ class TrainResult:
     history: list[dict] = field(default_factory=list)
 
 
+class TrainingStopped(Exception):
+    """Training was interrupted; `result` is the checkpoint written where it stopped."""
+
+    def __init__(self, result: TrainResult):
+        super().__init__(f"stopped at iteration {result.iteration} (epoch {result.epoch})")
+        self.result = result
+
+
 def prepare(images: Sequence[np.ndarray], size: int) -> list[np.ndarray]:
     out = []
     for image in images:
@@ -130,10 +138,12 @@ def train(
     seed: int = 0,
     max_iterations: int | None = None,
     progress: Callable[[int, int, dict], None] | None = None,
+    checkpointed: Callable[[TrainResult], None] | None = None,
 ) -> TrainResult:
     """Train (or resume) to `epochs` epochs of max(len(photos), len(styles)) iterations each;
     `max_iterations` stops earlier (smoke runs). The checkpoint at `path` is rewritten after
-    every epoch and at the end."""
+    every epoch and at the end (`checkpointed(result)` hears each); an interrupt (Ctrl-C,
+    SIGINT) writes one where it stopped, within its epoch, and raises TrainingStopped."""
     if not photos or not styles:
         raise StyleError("training needs at least one photo and one style image")
     if config.size not in (128, 256):
@@ -147,35 +157,50 @@ def train(
     history, epoch, iteration = list(state["history"]), state["epoch"], state["iteration"]
     timings: list[float] = []
     sha = ""
-    while epoch < epochs and (max_iterations is None or len(timings) < max_iterations):
-        sums: dict[str, float] = {}
-        first = max(0, iteration - epoch * per_epoch)  # resumed within an epoch
-        for i in range(first, per_epoch):
-            if max_iterations is not None and len(timings) >= max_iterations:
-                break
-            started = time.perf_counter()
-            a = _crop(rng, a_images[int(rng.integers(len(a_images)))], config.size)[None]
-            b = _crop(rng, b_images[i % len(b_images)], config.size)[None]
-            losses = step(model, opt_g, opt_d, a, b)
-            timings.append(time.perf_counter() - started)
-            iteration += 1
-            sums = {k: sums.get(k, 0.0) + v for k, v in losses.items()}
-            if progress:
-                progress(iteration, per_epoch * epochs, losses)
-        else:
-            epoch += 1
+    try:
+        while epoch < epochs and (max_iterations is None or len(timings) < max_iterations):
+            sums: dict[str, float] = {}
+            first = max(0, iteration - epoch * per_epoch)  # resumed within an epoch
+            for i in range(first, per_epoch):
+                if max_iterations is not None and len(timings) >= max_iterations:
+                    break
+                started = time.perf_counter()
+                a = _crop(rng, a_images[int(rng.integers(len(a_images)))], config.size)[None]
+                b = _crop(rng, b_images[i % len(b_images)], config.size)[None]
+                losses = step(model, opt_g, opt_d, a, b)
+                timings.append(time.perf_counter() - started)
+                iteration += 1
+                sums = {k: sums.get(k, 0.0) + v for k, v in losses.items()}
+                if progress:
+                    progress(iteration, per_epoch * epochs, losses)
+            else:
+                epoch += 1
+            n = max(1, len(timings))
+            history.append(
+                {
+                    "epoch": epoch,
+                    "iteration": iteration,
+                    **{k: round(v / max(1, i + 1 - first), 4) for k, v in sums.items()},
+                    "s_per_iteration": round(sum(timings) / n, 4),
+                }
+            )
+            sha = save_checkpoint(
+                _state(model, opt_g, opt_d, config, epoch, iteration, history, data), path
+            )
+            if checkpointed:
+                n = max(1, len(timings))
+                checkpointed(TrainResult(path, sha, epoch, iteration, sum(timings) / n, history))
+    except KeyboardInterrupt:
         n = max(1, len(timings))
-        history.append(
-            {
-                "epoch": epoch,
-                "iteration": iteration,
-                **{k: round(v / max(1, i + 1 - first), 4) for k, v in sums.items()},
-                "s_per_iteration": round(sum(timings) / n, 4),
-            }
-        )
+        history.append({"epoch": epoch, "iteration": iteration, "stopped": True,
+                        "s_per_iteration": round(sum(timings) / n, 4)})  # fmt: skip
         sha = save_checkpoint(
             _state(model, opt_g, opt_d, config, epoch, iteration, history, data), path
         )
+        result = TrainResult(path, sha, epoch, iteration, sum(timings) / n, history)
+        if checkpointed:
+            checkpointed(result)
+        raise TrainingStopped(result) from None
     s_per_it = sum(timings) / len(timings) if timings else 0.0
     if not sha:
         sha = save_checkpoint(

@@ -100,3 +100,11 @@ def described_murals(tmp_path, db):
         )
     describe_murals(murals)
     return murals
+
+
+@pytest.fixture(autouse=True)
+def inline_jobs(monkeypatch):
+    """Stylize jobs run inline on the transaction-wrapped test database."""
+    from dunhuang_search.styles import jobs
+
+    monkeypatch.setattr(jobs, "RUN_IN_BACKGROUND", False)
