@@ -46,7 +46,7 @@ class MemberSerializer(serializers.ModelSerializer):
 
 class StyleSetSerializer(serializers.ModelSerializer):
     expert = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    period = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    period = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     members = MemberSerializer(many=True, read_only=True)
 
     class Meta:

@@ -97,8 +97,8 @@ def png_crop(data: dict) -> io.BytesIO:
 
 
 #: paths whose operations need a signed-in user, walked by their app's own test instead
-#: (tests/boards/test_api_schema.py), with the helpers of this module
-COVERED_ELSEWHERE = ("/api/v1/boards", "/api/v1/board-snapshots")
+#: (tests/boards/test_api_schema.py, tests/styles/test_api_schema.py)
+COVERED_ELSEWHERE = ("/api/v1/boards", "/api/v1/board-snapshots", "/api/v1/style-sets")
 
 #: requests for every operation that is not a GET, by operationId: (query, multipart data)
 def reviewed(data: dict) -> dict:
