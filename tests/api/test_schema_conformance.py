@@ -126,6 +126,10 @@ EXAMPLE_REQUESTS = {
         {"mural": data["murals"], "bbox": [300, 200, 90, 150]},
     ),
     "v1_categories_proposals_create": lambda data: ({"k": 2}, {}),
+    "v1_review_missed_create": lambda data: (
+        {},
+        {"mural": data["murals"], "bbox": [400, 300, 80, 120], "category": "apsara"},
+    ),
 }  # fmt: skip
 
 

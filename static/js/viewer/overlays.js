@@ -1,7 +1,8 @@
 /* The overlays of the mural viewer: an SVG layer in full-resolution mural pixels that follows
  * OpenSeadragon's viewport, one box per element grouped by category (paged in from
  * elements.json), the legend and "Show element boxes" toggles, hit-testing, and markers such
- * as the focus box and the drawn box.
+ * as the focus box and the drawn box. A document event "mural:elementadded" (detail: the
+ * element as elements.json has it) draws one more box.
  */
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -127,6 +128,17 @@ export function createOverlay(viewer, config, { status, boxesToggle, legendInput
     }));
     return true;
   }
+
+  /* One element added on this page (a missed element marked in the viewer): drawn at once,
+   * without reloading the mural's pages. */
+  document.addEventListener("mural:elementadded", (event) => {
+    const el = event.detail;
+    if (!el || el.mural_id !== config.mural) return;
+    addElements([el]);
+    document.body.dataset.elementsLoaded = String(elements.length);
+    const n = elements.length;
+    setStatus(`${n.toLocaleString()} element ${n === 1 ? "box" : "boxes"} shown.`);
+  });
 
   function clear() {
     setSelected(null);

@@ -13,9 +13,6 @@ from dunhuang_search.accounts.roles import ARCHAEOLOGIST
 from dunhuang_search.catalogue.models import Mural
 from dunhuang_search.elements.models import Element
 from dunhuang_search.review.models import ReviewEvent
-
-# the browser fixtures (tests/browser/conftest.py), shared by name
-from tests.browser.conftest import browser, make_mural, page, screenshot  # noqa: F401
 from tests.factories import add_element, make_user
 
 pytestmark = pytest.mark.browser
@@ -24,7 +21,7 @@ BOX = [400, 200, 200, 240]  # its context region is 200,0,600,680, shown at 318 
 
 
 @pytest.fixture
-def reviewer_page(page, live_server):  # noqa: F811
+def reviewer_page(page, live_server):
     user = make_user("ana")
     user.groups.add(Group.objects.get(name=ARCHAEOLOGIST))
     client = Client()
@@ -57,7 +54,7 @@ def drag(tab, locator, dx: float, dy: float) -> None:
 
 
 @pytest.fixture
-def queue_card(reviewer_page, make_mural):  # noqa: F811
+def queue_card(reviewer_page, make_mural):
     """The queue with one card: (page, its card, the element, the mural)."""
     tab = reviewer_page
     mural = make_mural(width=1200, height=800)
@@ -70,7 +67,7 @@ def queue_card(reviewer_page, make_mural):  # noqa: F811
     return tab, card, element, mural
 
 
-def test_adjusting_the_box_in_place_then_undoing_it(queue_card, screenshot):  # noqa: F811
+def test_adjusting_the_box_in_place_then_undoing_it(queue_card, screenshot):
     tab, card, element, _ = queue_card
     before_rect = drawn_rect(card)
 
@@ -128,7 +125,7 @@ def test_adjusting_the_box_in_place_then_undoing_it(queue_card, screenshot):  # 
     assert [e.action for e in ReviewEvent.objects.order_by("id")] == ["review", "undo"]
 
 
-def test_escape_cancels_and_a_refusal_is_shown(queue_card, screenshot):  # noqa: F811
+def test_escape_cancels_and_a_refusal_is_shown(queue_card, screenshot):
     tab, card, element, mural = queue_card
     before_rect = drawn_rect(card)
     # Escape drops a move drag: nothing is sent
