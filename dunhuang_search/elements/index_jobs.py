@@ -107,18 +107,29 @@ def worker_alive(worker: str) -> bool | None:
         return True
 
 
+def fail_if_orphaned(job, active_states, error: str) -> bool:
+    """Mark an active job row (any model with state, worker, error and finished_at) failed when
+    the process recorded as its worker has died (kill -9, crash), so that polling stops; True
+    when it did. The index, restoration and style jobs all settle through this."""
+    if job.state not in active_states or not job.worker or worker_alive(job.worker) is not False:
+        return False
+    type(job).objects.filter(pk=job.pk, state__in=active_states, worker=job.worker).update(
+        state=type(job).State.FAILED, error=error, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return True
+
+
 def settle_orphan(job: IndexJob) -> IndexJob:
-    """Mark an active job whose process has died (kill -9, crash) failed, so that polling
-    stops and the mural can be indexed again. The next run resumes its checkpoints."""
-    if job.state in ACTIVE_STATES and worker_alive(job.worker) is False:
-        _, _, pid = job.worker.rpartition(":")
-        IndexJob.objects.filter(pk=job.pk, state__in=ACTIVE_STATES, worker=job.worker).update(
-            state=IndexJob.State.FAILED,
-            error=f"the indexing process (pid {pid}) stopped before it finished; index the "
-            f"mural again to resume",
-            finished_at=timezone.now(),
-        )
-        job.refresh_from_db()
+    """An index job whose process has died is failed, so that the mural can be indexed again.
+    The next run resumes its checkpoints."""
+    pid = job.worker.rpartition(":")[2]
+    fail_if_orphaned(
+        job,
+        ACTIVE_STATES,
+        f"the indexing process (pid {pid}) stopped before it finished; index the mural again "
+        f"to resume",
+    )
     return job
 
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dunhuang_search.elements.index_jobs import this_worker, worker_alive
+from dunhuang_search.elements.index_jobs import fail_if_orphaned, this_worker
 from indexer.restoration import RestorationError, read_mask
 from indexer.restoration.masks import as_mask
 
@@ -147,12 +147,7 @@ def run_job(pk: int) -> None:
 
 def settle(job: RestorationJob) -> RestorationJob:
     """A job whose worker process died is marked failed, so polling stops."""
-    if job.state in ACTIVE and job.worker and worker_alive(job.worker) is False:
-        RestorationJob.objects.filter(pk=job.pk, state__in=ACTIVE).update(
-            state=RestorationJob.State.FAILED,
-            error="the process running the restoration stopped before it finished",
-            finished_at=timezone.now(),
-        )
+    error = "the process running the restoration stopped before it finished"
+    if fail_if_orphaned(job, ACTIVE, error):
         mask_file(job).unlink(missing_ok=True)
-        job.refresh_from_db()
     return job

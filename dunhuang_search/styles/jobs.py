@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dunhuang_search.elements.index_jobs import this_worker, worker_alive
+from dunhuang_search.elements.index_jobs import fail_if_orphaned, this_worker
 from indexer.files import atomic_write
 from indexer.style import StyleError
 
@@ -179,15 +179,8 @@ def start_training(style_set: StyleSet, total: int, request: dict) -> StyleJob:
 
 def settle(job: StyleJob | None) -> StyleJob | None:
     """A job whose worker process died is marked failed, so polling stops."""
-    if job is None or job.state not in ACTIVE or not job.worker:
-        return job
-    if worker_alive(job.worker) is False:
-        StyleJob.objects.filter(pk=job.pk, state__in=ACTIVE).update(
-            state=StyleJob.State.FAILED,
-            error="the process running the job stopped before it finished",
-            finished_at=timezone.now(),
-        )
+    error = "the process running the job stopped before it finished"
+    if job is not None and fail_if_orphaned(job, ACTIVE, error):
         if job.kind == StyleJob.Kind.STYLIZE and "suffix" in job.request:
             input_file(job).unlink(missing_ok=True)
-        job.refresh_from_db()
     return job
