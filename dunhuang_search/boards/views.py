@@ -178,22 +178,48 @@ def compare_page(request: HttpRequest, pk: int) -> HttpResponse:
 # pinning from other pages ---------------------------------------------------------------------
 
 
-def _pin_target(data) -> dict:
-    """{element} or {mural, box} from the request's fields; BoardInputError names what is bad."""
+MAX_PIN_SELECTION = 200
+
+
+def _element_target(element: Element) -> dict:
+    if element.source == Element.Source.DENSE:  # a search window: pinned as a region
+        return {"mural": element.mural, "box": Box(*element.bbox)}
+    return {"element": element}
+
+
+def _selection_targets(raw: str) -> list[dict]:
+    """The targets of `elements=1,2,3` (the library gallery's selection), in that order."""
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    bad = next((part for part in parts if not part.isdigit()), None)
+    if bad is not None:
+        raise BoardInputError(f"{bad!r} is not an element id")
+    ids = list(dict.fromkeys(int(part) for part in parts))
+    if len(ids) > MAX_PIN_SELECTION:
+        raise BoardInputError(f"{len(ids)} elements selected; pin at most {MAX_PIN_SELECTION}")
+    found = Element.objects.select_related("mural").in_bulk(ids)
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        raise BoardInputError(f"no element {missing[0]}")
+    return [_element_target(found[pk]) for pk in ids]
+
+
+def _pin_targets(data) -> list[dict]:
+    """[{element} or {mural, box}, ...] from the request's fields: one element, a selection of
+    elements, or a region of a mural; BoardInputError names what is bad."""
     try:
+        if data.get("elements"):
+            return _selection_targets(str(data["elements"]))
         if data.get("element"):
             element = Element.objects.select_related("mural").filter(
                 pk=int(data["element"])).first()  # fmt: skip
             if element is None:
                 raise BoardInputError(f"no element {data['element']}")
-            if element.source == Element.Source.DENSE:  # a search window: pinned as a region
-                return {"mural": element.mural, "box": Box(*element.bbox)}
-            return {"element": element}
+            return [_element_target(element)]
         mural = Mural.objects.filter(pk=int(data.get("mural") or 0)).first()
         if mural is None:
             raise BoardInputError(f"no mural {data.get('mural')!r}")
         x, y, w, h = (int(v) for v in str(data.get("box", "")).split(","))
-        return {"mural": mural, "box": Box(x, y, w, h)}
+        return [{"mural": mural, "box": Box(x, y, w, h)}]
     except ValueError as exc:
         if isinstance(exc, BoardInputError):
             raise
@@ -203,24 +229,28 @@ def _pin_target(data) -> dict:
 @role_required(ARCHAEOLOGIST)
 @require_http_methods(["GET", "POST"])
 def pin(request: HttpRequest) -> HttpResponse:
-    """GET: the board picker for an element or a region (htmx fragment); POST: pin it to the
-    chosen board (or to a new board named in `title`)."""
+    """GET: the board picker for an element, a selection of elements (`elements=1,2,3`) or a
+    region (htmx fragment); POST: pin it to the chosen board (or to a new board named in
+    `title`), a selection all or, on bad input (400), none."""
     data = request.POST if request.method == "POST" else request.GET
     editable = [b for b in visible_boards(request.user) if can_edit(request.user, b)]
     try:
-        target = _pin_target(data)
+        targets = _pin_targets(data)
     except BoardInputError as exc:
         return render(request, "boards/_pin_result.html", {"error": str(exc)}, status=400)
-    fields = {k: data.get(k, "") for k in ("element", "mural", "box")}
+    fields = {k: data.get(k, "") for k in ("element", "elements", "mural", "box")}
     if request.method == "GET":
-        return render(request, "boards/_pin_picker.html", {"boards": editable, "fields": fields})
+        context = {"boards": editable, "fields": fields, "count": len(targets)}
+        return render(request, "boards/_pin_picker.html", context)
     try:
         with transaction.atomic():
             board = _pin_board(request, data, editable)
-            add_item(board, **target)
+            for target in targets:
+                add_item(board, **target)
     except BoardInputError as exc:
         return render(request, "boards/_pin_result.html", {"error": str(exc)}, status=400)
-    return render(request, "boards/_pin_result.html", {"board": board})
+    count = len(targets) if data.get("elements") else None
+    return render(request, "boards/_pin_result.html", {"board": board, "count": count})
 
 
 @role_required(ARCHAEOLOGIST)

@@ -28,6 +28,26 @@ ORDERS = (("uncertainty", "Uncertain first"), ("position", "Wall position"))
 ORDERS += (("similarity", "Similar to an element"),)
 
 
+MAX_SELECTION = 1000
+
+
+class ElementIdsField(forms.CharField):
+    """A selection of elements, as comma-separated ids (the library gallery's "Open in review
+    queue"); cleans to a list of ints, at most MAX_SELECTION."""
+
+    widget = forms.HiddenInput
+
+    def to_python(self, value) -> list[int]:
+        parts = [part.strip() for part in (super().to_python(value) or "").split(",")]
+        parts = [part for part in parts if part]
+        bad = next((part for part in parts if not part.isdigit()), None)
+        if bad is not None:
+            raise forms.ValidationError(f"{bad!r} is not an element id")
+        if len(parts) > MAX_SELECTION:
+            raise forms.ValidationError(f"{len(parts)} elements; at most {MAX_SELECTION}")
+        return list(dict.fromkeys(int(part) for part in parts))
+
+
 def operating_thresholds(detector: DetectorModel | None = None) -> dict[str, float]:
     """Category slug -> operating threshold of the active detector (metrics or parameters
     `thresholds`, as the per-class threshold calibration stores them); missing ones are 0.5."""
@@ -68,6 +88,7 @@ class QueueFilterForm(forms.Form):
     )
     order = forms.ChoiceField(required=False, choices=ORDERS)
     similar_to = forms.IntegerField(required=False, min_value=1, label="Similar to element")
+    ids = ElementIdsField(required=False, label="Selection")
 
     def clean(self):
         data = super().clean()
@@ -94,6 +115,8 @@ class QueueFilterForm(forms.Form):
         ):
             if data.get(field) not in (None, ""):
                 q &= Q(**{lookup: data[field]})
+        if data.get("ids"):
+            q &= Q(pk__in=data["ids"])
         return q
 
     def waiting(self) -> Q:

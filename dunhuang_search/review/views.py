@@ -61,7 +61,9 @@ def card(element: Element, thresholds: dict[str, float]) -> dict:
 
 
 def filters_query(form: QueueFilterForm) -> str:
-    data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "", [])}
+    if data.get("ids"):
+        data["ids"] = ",".join(map(str, data["ids"]))
     return urlencode(data)
 
 

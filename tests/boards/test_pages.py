@@ -134,6 +134,25 @@ def test_pinning_an_element_or_a_region(board, people, wall):
     assert taken.status_code == 400 and BoardItem.objects.count() == count
 
 
+def test_pinning_a_selection_all_or_none(board, people, wall):
+    owner = logged_in(people["owner"])
+    ids = f"{wall['donor'].pk},{wall['apsara'].pk}"
+    picker = owner.get(f"/boards/pin/?elements={ids}")
+    assert picker.status_code == 200 and b"Pin 2 elements to board" in picker.content
+    assert f'name="elements" value="{ids}"'.encode() in picker.content
+    before = board.items.count()
+    pinned = owner.post("/boards/pin/", {"elements": ids, "board": board.pk})
+    assert pinned.status_code == 200 and b"Pinned 2 items to" in pinned.content
+    added = board.items.order_by("-position").values_list("element_id", flat=True)[:2]
+    assert list(added)[::-1] == [wall["donor"].pk, wall["apsara"].pk]
+    count = BoardItem.objects.count()
+    too_many = ",".join(str(i) for i in range(1, 202))
+    for bad in (f"{wall['donor'].pk},999999", f"{wall['donor'].pk},x", too_many):
+        answer = owner.post("/boards/pin/", {"elements": bad, "board": board.pk})
+        assert answer.status_code == 400, bad
+    assert BoardItem.objects.count() == count == before + 2
+
+
 def test_editing_an_item_from_the_page(board, people, wall):
     owner = logged_in(people["owner"])
     item = board.items.get(element=wall["donor"])

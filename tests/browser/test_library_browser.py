@@ -93,3 +93,45 @@ def test_facet_change_swaps_gallery_and_url(page, library_murals):
     page.wait_for_url("**cave=57**")
     page.wait_for_function("document.querySelectorAll('.library-card-crop').length === 3")
     assert page.locator("#library-total").inner_text() == "3"
+
+
+def test_a_selection_opens_in_the_review_queue_and_pins_to_a_board(
+    staff_page, library_murals, screenshot
+):
+    from dunhuang_search.boards.models import Board
+
+    page = staff_page
+    page.goto("/library/apsara/?cave=220")
+    page.wait_for_selector(".library-card-crop")
+    review = page.locator(".selection-action[data-action=review]")
+    assert "disabled" in review.get_attribute("class")  # nothing selected yet
+    page.locator(".selection-action[data-action=pin]").click()
+    page.wait_for_selector(".pin-selection .pin-slot:has-text('Select crops first')")
+    boxes = page.locator(".crop-select")
+    chosen = [boxes.nth(i).get_attribute("value") for i in (0, 2)]
+    boxes.nth(0).check()
+    boxes.nth(2).check()
+
+    page.locator(".selection-action[data-action=pin]").click()
+    page.wait_for_selector(".pin-selection form.pin-picker")
+    assert "Pin 2 elements to board" in page.locator(".pin-selection form.pin-picker").inner_text()
+    page.fill(".pin-selection input[name=title]", "Cave 220 apsaras")
+    screenshot("library-pin-selection")
+    page.locator(".pin-selection form.pin-picker button[type=submit]").click()
+    page.wait_for_selector(".pin-selection .pin-result a")
+    assert "Pinned 2 items to" in page.locator(".pin-selection .pin-result").inner_text()
+    board = Board.objects.get(title="Cave 220 apsaras")
+    pinned = board.items.order_by("position").values_list("element_id", flat=True)
+    assert [str(pk) for pk in pinned] == chosen
+
+    review = page.locator(".selection-action[data-action=review]")
+    assert "disabled" not in review.get_attribute("class")
+    review.click()
+    page.wait_for_url("**/review/**")
+    page.wait_for_selector(".review-selection")
+    assert "A selection of 2 elements" in page.locator(".review-selection").inner_text()
+    shown = page.locator(".review-cards [data-element-id]").evaluate_all(
+        "(els) => els.map((e) => e.dataset.elementId)"
+    )
+    assert sorted(shown) == sorted(chosen)
+    screenshot("review-selection")

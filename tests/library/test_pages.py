@@ -40,6 +40,14 @@ def test_gallery_shows_only_visible_elements(client, library):
     assert not shown & {e.pk for e in library["hidden"]}
 
 
+def test_review_and_pin_actions_are_offered_to_archaeologists_only(client, library, staff_client):
+    visitor = client.get("/library/apsara/").content.decode()
+    assert 'data-action="review"' not in visitor and 'data-action="pin"' not in visitor
+    html = staff_client.get("/library/apsara/").content.decode()
+    assert 'data-action="review" href="/review/?category=apsara"' in html
+    assert 'data-action="pin" data-pin-url="/boards/pin/"' in html
+
+
 def test_facets_have_live_counts(client, library):
     html = client.get("/library/apsara/", {"site": "mogao"}).content.decode()
     # other facets are counted within mogao; the site facet itself still offers yulin

@@ -61,6 +61,25 @@ def test_filters_and_progress(db):
     assert not queue.QueueFilterForm({"order": "similarity"}).is_valid()
 
 
+def test_a_selection_of_ids_narrows_the_queue_and_its_progress(db, archaeologist_client):
+    mural = make_mural()
+    a, b, c = (add_element(mural, "donor", score=s) for s in (0.4, 0.6, 0.7))
+    done = add_element(mural, "donor", score=0.5, review_state="accepted")
+    chosen = f"{c.pk}, {a.pk},{done.pk},{a.pk}"
+    assert sorted(ordered({"ids": chosen})) == [a.pk, c.pk]
+    form = queue.QueueFilterForm({"ids": chosen})
+    assert form.is_valid() and form.cleaned_data["ids"] == [c.pk, a.pk, done.pk]
+    shown = queue.progress(form)
+    assert (shown.reviewed, shown.total) == (1, 3)
+    assert b.pk not in ordered({"ids": chosen})
+    for bad in ("1,two", ",".join(str(i) for i in range(1, queue.MAX_SELECTION + 2))):
+        assert "ids" in queue.QueueFilterForm({"ids": bad}).errors
+    page = archaeologist_client.get("/review/", {"ids": f"{a.pk},{done.pk}"}).content.decode()
+    assert "A selection of 2 elements" in page
+    assert f'data-element-id="{a.pk}"' in page and f'data-element-id="{c.pk}"' not in page
+    assert f'name="ids" value="{a.pk},{done.pk}"' in page  # kept by the filter form's changes
+
+
 def test_similarity_order(db):
     mural = make_mural()
     probe, near, far = add_elements(mural, np.array([[1, 0, 0], [0.9, 0.1, 0], [0, 0, 1]]))

@@ -1,6 +1,6 @@
 // Gallery selection: tick crops (kept per category for the session, across pages and filter
 // changes), then open the similarity matrix of the selection, export it (CSV, IIIF manifest),
-// or hand it to the review queue / a board (those read data-ids on their hooks).
+// open it in the review queue, or pin it to a board (the board picker is an htmx fragment).
 
 const root = () => document.getElementById("library");
 const key = () => `library-selection-${root().dataset.category}`;
@@ -30,9 +30,10 @@ function refresh() {
   });
   el.querySelectorAll(".selection-action").forEach((action) => {
     action.dataset.ids = ids;
-    if (action.tagName !== "A" || !action.getAttribute("href") || action.dataset.action === "review") return;
+    if (action.tagName !== "A" || !action.getAttribute("href")) return;
     action.setAttribute("href", withIds(action.getAttribute("href"), ids));
-    action.classList.toggle("disabled", action.dataset.action === "matrix" && !ids);
+    const needsSelection = action.dataset.action === "matrix" || action.dataset.action === "review";
+    action.classList.toggle("disabled", needsSelection && !ids);
   });
 }
 
@@ -51,7 +52,23 @@ document.addEventListener("change", (event) => {
   refresh();
 }, true);
 
+function openPinPicker(button) {
+  const slot = button.parentElement.querySelector(".pin-slot");
+  const ids = [...selected].join(",");
+  if (!ids) {
+    slot.textContent = "Select crops first.";
+    return;
+  }
+  const query = new URLSearchParams({ elements: ids }).toString();
+  htmx.ajax("GET", `${button.dataset.pinUrl}?${query}`, { target: slot, swap: "innerHTML" });
+}
+
 document.addEventListener("click", (event) => {
+  const pin = event.target.closest("[data-action=pin][data-pin-url]");
+  if (pin) {
+    openPinPicker(pin);
+    return;
+  }
   if (event.target.closest(".select-page")) {
     root().querySelectorAll(".crop-select").forEach((box) => selected.add(box.value));
   } else if (event.target.closest(".clear-selection")) {
