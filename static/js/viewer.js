@@ -40,6 +40,7 @@ const overlay = createOverlay(viewer, config, {
   status: document.getElementById("overlay-status"),
   boxesToggle: document.getElementById("toggle-boxes"),
   legendInputs: document.querySelectorAll("input[data-legend-category]"),
+  legend: document.querySelector("section.legend"),
 });
 const focusMarker = overlay.marker("focus-box");
 

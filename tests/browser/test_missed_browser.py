@@ -93,6 +93,16 @@ def test_marking_a_drawn_box_as_a_missed_element(page, live_server, make_mural, 
     assert tab.locator("#element-details [data-field=id]").inner_text() == f"#{element.pk}"
     assert tab.locator("#drawn-box-panel").is_hidden()
     assert tab.locator("#missed-form").is_hidden()
+    # the legend counts it: a new Apsara row (the mural had none), whose toggle hides its boxes
+    legend = tab.locator("section.legend")
+    assert legend.locator("h2 .muted").inner_text() == "1"
+    assert "No elements" not in legend.inner_text()
+    row = legend.locator('label:has(input[data-legend-category="apsara"])')
+    assert row.locator(".legend-name").inner_text().startswith("Apsara")
+    assert row.locator(".count").inner_text() == "1"
+    row.locator("input").uncheck()
+    assert not tab.locator(f'rect.element-box[data-element-id="{element.pk}"]').is_visible()
+    row.locator("input").check()
     screenshot("viewer-missed-done")
 
     # the server's refusal is shown in the panel, and nothing is written

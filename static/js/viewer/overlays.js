@@ -26,7 +26,7 @@ function setRect(rect, box) {
  * `status` is the line that reports on the boxes, `boxesToggle` the "Show element boxes"
  * checkbox and `legendInputs` the legend's per-category checkboxes (any may be missing).
  */
-export function createOverlay(viewer, config, { status, boxesToggle, legendInputs = [] }) {
+export function createOverlay(viewer, config, { status, boxesToggle, legendInputs = [], legend = null }) {
   const elements = []; // as in elements.json
   const elementsById = new Map();
   const rectsById = new Map();
@@ -135,6 +135,7 @@ export function createOverlay(viewer, config, { status, boxesToggle, legendInput
     const el = event.detail;
     if (!el || el.mural_id !== config.mural) return;
     addElements([el]);
+    countInLegend(el);
     document.body.dataset.elementsLoaded = String(elements.length);
     const n = elements.length;
     setStatus(`${n.toLocaleString()} element ${n === 1 ? "box" : "boxes"} shown.`);
@@ -169,10 +170,59 @@ export function createOverlay(viewer, config, { status, boxesToggle, legendInput
     if (group) group.style.display = visible ? "" : "none";
   }
 
-  for (const input of legendInputs) {
+  function connectLegendInput(input) {
     input.addEventListener("change", () => {
       setCategoryVisible(input.dataset.legendCategory, input.checked);
     });
+  }
+  legendInputs.forEach(connectLegendInput);
+
+  /* The legend counts one more element (of a category it may not list yet). */
+  function countInLegend(el) {
+    if (!legend) return;
+    const total = legend.querySelector("h2 .muted");
+    if (total) total.textContent = String((parseInt(total.textContent, 10) || 0) + 1);
+    const slug = el.category || "";
+    const input = legend.querySelector(`input[data-legend-category="${CSS.escape(slug)}"]`);
+    if (input) {
+      const count = input.closest("label").querySelector(".count");
+      count.textContent = String((parseInt(count.textContent, 10) || 0) + 1);
+      return;
+    }
+    let list = legend.querySelector(".legend-list");
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "legend-list";
+      legend.querySelectorAll("p.muted").forEach((p) => p.remove()); // "no elements yet"
+      legend.append(list);
+    }
+    const row = document.createElement("li");
+    const label = document.createElement("label");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.checked = !hiddenCategories.has(slug);
+    box.dataset.legendCategory = slug;
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.background = el.color;
+    swatch.style.borderColor = el.color;
+    const name = document.createElement("span");
+    name.className = "legend-name";
+    name.textContent = el.category_name || "Uncategorised";
+    if (el.category_name_zh) {
+      const zh = document.createElement("span");
+      zh.lang = "zh";
+      zh.className = "zh";
+      zh.textContent = el.category_name_zh;
+      name.append(" ", zh);
+    }
+    const count = document.createElement("span");
+    count.className = "count";
+    count.textContent = "1";
+    label.append(box, swatch, name, count);
+    row.append(label);
+    list.append(row);
+    connectLegendInput(box);
   }
 
   if (boxesToggle) {
