@@ -37,7 +37,9 @@ def _context(request, mural: Mural, result: dict, message: str = "") -> dict:
         }
         for row in evidence
     ]
-    top = sorted(result["distribution"].items(), key=lambda kv: -kv[1])[:5]
+    # no evidence at all (no interval): the distribution is the flat prior, not worth drawing
+    no_evidence = result["abstained"] and result["interval"] is None
+    top = [] if no_evidence else sorted(result["distribution"].items(), key=lambda kv: -kv[1])[:5]
     return {
         "mural": mural,
         "result": result,

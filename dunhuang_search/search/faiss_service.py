@@ -28,10 +28,12 @@ class NoIndexError(RuntimeError):
     """No vector index has been built yet."""
 
     def __init__(self, path: Path):
+        # the message reaches web visitors too: it names the fix, not the server's file path
         super().__init__(
-            f"there is no vector index yet ({path}): index murals with "
-            f"`python manage.py index --all`, or run `python manage.py rebuild_index`"
+            "there is no vector index yet: index murals with "
+            "`python manage.py index --all`, or run `python manage.py rebuild_index`"
         )
+        self.path = path
 
 
 @dataclass(frozen=True)

@@ -135,3 +135,21 @@ def test_without_a_vector_index_the_assistant_abstains(dated_world):
     add_elements(target, vectors(0, 3, seed=9), category_slug="donor")
     result = estimate(target)
     assert result["abstained"] and "no vector index" in result["reason"]
+
+
+def test_the_panel_draws_no_flat_distribution_without_evidence(dated_world, client):
+    target = make_mural(cave=401, period=None)
+    add_elements(target, vectors(0, 3, seed=9), category_slug="donor")
+    html = client.get(f"/murals/{target.pk}/dating/").content.decode()
+    assert "Insufficient evidence." in html and "no vector index yet" in html
+    assert "dating-distribution" not in html  # the uniform prior is not an estimate
+    assert "/tmp/" not in html and ".faiss" not in html  # no server paths shown
+
+
+def test_the_panel_draws_the_distribution_from_evidence(dated_world, indexed, client):
+    target = make_mural(cave=402, period=None)
+    add_elements(target, vectors(0, 3, seed=9), category_slug="donor")
+    indexed()
+    html = client.get(f"/murals/{target.pk}/dating/").content.decode()
+    assert "Most likely <strong>sui</strong>" in html
+    assert '<span class="period-slug">sui</span>' in html.split("dating-distribution")[1]
