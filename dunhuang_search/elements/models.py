@@ -131,6 +131,26 @@ class Element(models.Model):
                 condition=models.Q(review_state="unreviewed")
                 & models.Q(source__in=["detector", "proposal"]),
             ),
+            # the library gallery sorted by score: a walk down the first index, not a sort of
+            # the whole category, or (a few murals chosen) of the second, per mural (the partial
+            # condition is what shown() and visible() exclude)
+            models.Index(
+                "category",
+                models.F("score").desc(nulls_last=True),
+                "id",
+                name="element_library_by_score",
+                condition=~models.Q(source__in=["dense", "proposal"])
+                & ~models.Q(review_state="rejected"),
+            ),
+            models.Index(
+                "mural",
+                "category",
+                models.F("score").desc(nulls_last=True),
+                "id",
+                name="element_library_mural_score",
+                condition=~models.Q(source__in=["dense", "proposal"])
+                & ~models.Q(review_state="rejected"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

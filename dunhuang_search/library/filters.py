@@ -21,6 +21,15 @@ SOURCES = (Element.Source.DETECTOR.value, Element.Source.MANUAL.value)
 REVIEW_STATES = (Element.Review.UNREVIEWED.value, Element.Review.ACCEPTED.value)
 MULTI = ("period", "site", "cave", "wall", "source", "review", "detector")
 FACETS = MULTI  # every multi-valued filter is a facet with live counts
+LOOKUPS = {
+    "period": "mural__period__slug__in",
+    "site": "mural__cave__site__slug__in",
+    "cave": "mural__cave__number__in",
+    "wall": "mural__wall__in",
+    "source": "source__in",
+    "review": "review_state__in",
+    "detector": "model_version__in",
+}
 
 
 class FilterError(ValueError):
@@ -149,22 +158,25 @@ class LibraryFilter:
         """This filter with one facet cleared (for that facet's own live counts)."""
         return replace(self, **{facet: ()})
 
-    def queryset(self) -> QuerySet[Element]:
-        """The visible elements of the category that pass every filter."""
-        qs = Element.objects.visible().filter(category=self.category)
-        lookups = {
-            "period": "mural__period__slug__in",
-            "site": "mural__cave__site__slug__in",
-            "cave": "mural__cave__number__in",
-            "wall": "mural__wall__in",
-            "source": "source__in",
-            "review": "review_state__in",
-            "detector": "model_version__in",
-        }
-        for name, lookup in lookups.items():
+    def narrowed(self, qs: QuerySet) -> QuerySet:
+        """`qs` (of elements, or of their counts: models.ElementCount has the same fields) in
+        the category and the chosen facet values."""
+        qs = qs.filter(category=self.category)
+        for name, lookup in LOOKUPS.items():
             chosen = getattr(self, name)
             if chosen:
                 qs = qs.filter(**{lookup: list(chosen)})
+        return qs
+
+    @property
+    def countable(self) -> bool:
+        """Whether the counts summary answers this filter: it holds no single element or score,
+        only score bins, so a selection or a score range is counted from the elements."""
+        return not self.ids and self.score_min is None and self.score_max is None
+
+    def queryset(self) -> QuerySet[Element]:
+        """The visible elements of the category that pass every filter."""
+        qs = self.narrowed(Element.objects.visible())
         if self.ids:
             qs = qs.filter(pk__in=list(self.ids))
         if self.score_min is not None:

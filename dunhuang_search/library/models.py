@@ -1,11 +1,60 @@
 """What the libraries compute and keep: motif groups (clusters of a category's vectors) with their
-members, likely shared-template (stencil) pairs, and the staff jobs that recompute them."""
+members, likely shared-template (stencil) pairs, the staff jobs that recompute them, and the
+counts summary (ElementCount) the facets and charts read."""
 
 from __future__ import annotations
 
 from django.db import models
 
 from dunhuang_search.elements.models import Category, Element
+
+
+class ElementCount(models.Model):
+    """How many shown elements (Element.objects.shown(), with a category) share a category,
+    mural, source, review state, detector version, visibility (Element.objects.visible()) and
+    score bin (0-9; NULL without a score).
+
+    Written only by PostgreSQL statement triggers on elements_element (migration 0002, SQL in
+    library/count_triggers.py), in the same transaction as the change; `rebuild_library_counts`
+    recomputes it and `--check` reports drift. A few thousand rows stand for a million
+    elements, so facet counts and charts group these instead of the elements."""
+
+    category = models.ForeignKey(
+        Category, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    mural = models.ForeignKey(
+        "catalogue.Mural", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    source = models.CharField(max_length=10)
+    review_state = models.CharField(max_length=12)
+    model_version = models.CharField(max_length=100)
+    visible = models.BooleanField()
+    score_bin = models.SmallIntegerField(null=True)
+    count = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "category",
+                    "mural",
+                    "source",
+                    "review_state",
+                    "model_version",
+                    "visible",
+                    "score_bin",
+                ],
+                name="library_elementcount_key",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["count"],
+                name="library_elementcount_spent",
+                condition=models.Q(count__lte=0),
+            )
+        ]
 
 
 class MotifGroup(models.Model):
@@ -105,14 +154,19 @@ def refresh_stale(category: Category) -> int:
     no longer visible in the category (rejected, recategorised). No signals: bulk deletes and
     updates of other apps stay fast, and are caught all the same. Returns how many changed."""
     fresh = MotifGroup.objects.filter(category=category, stale=False)
+    if not fresh.exists():  # the usual gallery: nothing to check
+        return 0
     changed = set()
     for group in fresh.annotate(kept=models.Count("members")):
         if group.kept < group.size:
             changed.add(group.pk)
-    visible = Element.objects.visible().filter(category=category)
+    # per member, one primary-key probe (not the category's visible elements as a set)
+    still_visible = Element.objects.visible().filter(
+        pk=models.OuterRef("element_id"), category=category
+    )
     edited = MotifMembership.objects.filter(group__in=fresh).filter(
         models.Q(element__updated_at__gt=models.F("group__created_at"))
-        | ~models.Q(element__in=visible)
+        | ~models.Exists(still_visible)
     )
     changed |= set(edited.values_list("group_id", flat=True))
     return MotifGroup.objects.filter(pk__in=changed).update(stale=True)

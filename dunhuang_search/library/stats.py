@@ -1,20 +1,22 @@
 """The counts of a library view: per period (every period of the timeline, zeros included), per
 cave, per review state, per source, period x cave, a score histogram, and each facet's live
-counts. Every number is one GROUP BY over LibraryFilter.queryset()."""
+counts. Every number is one GROUP BY: over the counts summary (models.ElementCount, a few
+rows per mural) when the filter is countable, else over LibraryFilter.queryset()."""
 
 from __future__ import annotations
 
 import csv
 import io
 
-from django.db.models import Count, F, IntegerField
+from django.db.models import Count, F, IntegerField, Q, Sum
 from django.db.models.functions import Cast, Floor, Least
 
 from dunhuang_search.catalogue.models import Period
 
 from .filters import FACETS, LibraryFilter
+from .models import ElementCount
 
-HISTOGRAM_BINS = 10
+HISTOGRAM_BINS = 10  # as count_triggers.SCORE_BIN bins them
 FACET_FIELDS = {
     "period": "mural__period__slug",
     "site": "mural__cave__site__slug",
@@ -26,57 +28,60 @@ FACET_FIELDS = {
 }
 
 
-def _grouped(qs, *fields: str) -> list[dict]:
-    return list(qs.order_by().values(*fields).annotate(count=Count("id")))
+def _counted(flt: LibraryFilter):
+    """(rows to group, the count of a group): the summary's rows and their summed counts, or
+    the elements themselves for a selection or a score range."""
+    if flt.countable:
+        return flt.narrowed(ElementCount.objects.filter(visible=True)), Sum("count")
+    return flt.queryset(), Count("id")
 
 
-def by_period(qs) -> list[dict]:
-    counts = {r["mural__period__slug"]: r["count"] for r in _grouped(qs, "mural__period__slug")}
-    return [
-        {
-            "period": p.slug,
-            "name": p.name,
-            "name_zh": p.name_zh,
-            "start_year": p.start_year,
-            "end_year": p.end_year,
-            "count": counts.get(p.slug, 0),
-        }
-        for p in Period.objects.order_by("start_year", "end_year")
-    ]
+def _grouped(flt: LibraryFilter, *fields: str) -> list[dict]:
+    rows, measure = _counted(flt)
+    return list(rows.order_by().values(*fields).annotate(count=measure))
 
 
-def by_cave(qs) -> list[dict]:
-    rows = _grouped(qs, "mural__cave__site__slug", "mural__cave__number")
-    rows.sort(key=lambda r: (-r["count"], r["mural__cave__site__slug"], r["mural__cave__number"]))
-    return [
-        {
-            "site": r["mural__cave__site__slug"],
-            "cave": r["mural__cave__number"],
-            "count": r["count"],
-        }
-        for r in rows
-    ]
+def total(flt: LibraryFilter) -> int:
+    rows, measure = _counted(flt)
+    return rows.order_by().aggregate(n=measure)["n"] or 0
 
 
-def period_by_cave(qs) -> list[dict]:
-    fields = ("mural__period__slug", "mural__cave__site__slug", "mural__cave__number")
-    return [
-        {"period": r[fields[0]], "site": r[fields[1]], "cave": r[fields[2]], "count": r["count"]}
-        for r in _grouped(qs, *fields)
-    ]
-
-
-def score_histogram(qs) -> list[dict]:
-    """Counts in HISTOGRAM_BINS equal bins over [0, 1] (1.0 in the last); no score: left out."""
-    bucket = Least(Cast(Floor(F("score") * HISTOGRAM_BINS), IntegerField()), HISTOGRAM_BINS - 1)
-    rows = (
-        qs.filter(score__isnull=False)
+def review_progress(flt: LibraryFilter) -> dict:
+    """Reviewed / total of the category's shown elements (uncertain and rejected included)."""
+    reviewed = ~Q(review_state="unreviewed")
+    counts = (
+        ElementCount.objects.filter(category=flt.category)
         .order_by()
-        .annotate(bin=Cast(bucket, IntegerField()))
-        .values("bin")
-        .annotate(count=Count("id"))
+        .aggregate(total=Sum("count"), reviewed=Sum("count", filter=reviewed))
     )
-    counts = {r["bin"]: r["count"] for r in rows}
+    counts = {k: v or 0 for k, v in counts.items()}
+    counts["percent"] = round(100 * counts["reviewed"] / counts["total"]) if counts["total"] else 0
+    return counts
+
+
+def places(flt: LibraryFilter) -> tuple[list[dict], list[dict], list[dict]]:
+    """by_period, by_cave and period x cave, from one GROUP BY."""
+    return _from_places(_grouped(flt, *PLACE))
+
+
+def score_histogram(flt: LibraryFilter) -> list[dict]:
+    """Counts in HISTOGRAM_BINS equal bins over [0, 1] (1.0 in the last); no score: left out."""
+    if flt.countable:
+        rows = _grouped(flt, "score_bin")
+        counts = {r["score_bin"]: r["count"] for r in rows if r["score_bin"] is not None}
+    else:
+        bucket = Least(
+            Cast(Floor(F("score") * HISTOGRAM_BINS), IntegerField()), HISTOGRAM_BINS - 1
+        )
+        found = (
+            flt.queryset()
+            .filter(score__isnull=False)
+            .order_by()
+            .annotate(bin=Cast(bucket, IntegerField()))
+            .values("bin")
+            .annotate(count=Count("id"))
+        )
+        counts = {r["bin"]: r["count"] for r in found}
     width = 1.0 / HISTOGRAM_BINS
     return [
         {"low": round(i * width, 3), "high": round((i + 1) * width, 3), "count": counts.get(i, 0)}
@@ -90,7 +95,7 @@ def facet_counts(flt: LibraryFilter) -> dict[str, list[dict]]:
     out = {}
     for facet in FACETS:
         column = FACET_FIELDS[facet]
-        rows = _grouped(flt.without(facet).queryset(), column)
+        rows = _grouped(flt.without(facet), column)
         chosen = set(getattr(flt, facet))
         values = sorted(rows, key=lambda r: (-r["count"], str(r[column])))
         out[facet] = [
@@ -135,9 +140,8 @@ def _from_places(rows: list[dict]) -> tuple[list[dict], list[dict], list[dict]]:
 def library_stats(flt: LibraryFilter, extended: bool = True) -> dict:
     """The stats JSON of a view; `extended` adds the heatmap and histogram the charts draw.
     Three GROUP BYs: place (period, site, cave), state (review, source), score bins."""
-    qs = flt.queryset()
-    periods, caves, cells = _from_places(_grouped(qs, *PLACE))
-    states = _grouped(qs, "review_state", "source")
+    periods, caves, cells = places(flt)
+    states = _grouped(flt, "review_state", "source")
     by_review: dict[str, int] = {}
     by_source: dict[str, int] = {}
     for r in states:
@@ -154,7 +158,7 @@ def library_stats(flt: LibraryFilter, extended: bool = True) -> dict:
     }
     if extended:
         body["by_period_cave"] = cells
-        body["score_histogram"] = score_histogram(qs)
+        body["score_histogram"] = score_histogram(flt)
     return body
 
 

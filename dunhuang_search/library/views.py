@@ -4,7 +4,6 @@ whole state; bad filters answer 400 with the problem named."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,7 +21,7 @@ from .groups import group_rows, stencil_rows
 from .jobs import AlreadyRunning, start_cluster_job
 from .matrix import cave_matrix
 from .models import LibraryJob
-from .stats import by_cave, by_period, facet_counts
+from .stats import facet_counts, places, review_progress, total
 
 MOSAIC = 8
 TOP_CAVES = 5
@@ -55,35 +54,22 @@ def typical_elements(category: Category) -> list[Element]:
     return picked
 
 
-def _review_progress(category: Category) -> dict:
-    counts = (
-        Element.objects.shown()
-        .filter(category=category)
-        .aggregate(
-            total=Count("id"),
-            reviewed=Count("id", filter=~Q(review_state=Element.Review.UNREVIEWED)),
-        )
-    )
-    total = counts["total"] or 0
-    counts["percent"] = round(100 * counts["reviewed"] / total) if total else 0
-    return counts
-
-
 @require_safe
 def overview(request: HttpRequest) -> HttpResponse:
     libraries = []
     for category in Category.objects.order_by("name"):
-        qs = LibraryFilter(category=category).queryset()
+        flt = LibraryFilter(category=category)
+        periods, caves, _ = places(flt)
         libraries.append(
             {
                 "category": category,
-                "count": qs.count(),
+                "count": total(flt),
                 "mosaic": [
                     {"element": e, "crop_url": crop_url(e, 120)} for e in typical_elements(category)
                 ],
-                "review": _review_progress(category),
-                "periods": [p for p in by_period(qs) if p["count"]],
-                "top_caves": by_cave(qs)[:TOP_CAVES],
+                "review": review_progress(flt),
+                "periods": [p for p in periods if p["count"]],
+                "top_caves": caves[:TOP_CAVES],
                 "stats_url": reverse("library:api-stats", args=[category.slug]),
                 "gallery_url": reverse("library:gallery", args=[category.slug]),
             }
@@ -138,7 +124,7 @@ def gallery(request: HttpRequest, category: str) -> HttpResponse:
         "category": flt.category,
         "flt": flt,
         "query": query,
-        "total": flt.queryset().count(),
+        "total": total(flt),
         "facets": _facets(flt),
         "sorts": ["period", "cave", "score", "similar"],
         "stats_url": f"{reverse('library:api-stats', args=[slug])}?{flt.query()}",

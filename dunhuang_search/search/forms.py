@@ -73,6 +73,8 @@ class SlugListField(forms.Field):
 
     def to_python(self, value: list[str]) -> list[Model]:
         slugs = list(dict.fromkeys(value or []))
+        if not slugs:  # most requests name no period, site or category: no query to build
+            return []
         found = {row.slug: row for row in self.model.objects.filter(slug__in=slugs)}
         for slug in slugs:
             if slug not in found:

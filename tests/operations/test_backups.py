@@ -105,6 +105,8 @@ COUNTS = (
     " (SELECT count(*) FROM studio_derivative), (SELECT count(*) FROM auth_user),"
     " (SELECT count(*) FROM boards_boarditem)"
 )
+# the library's counts summary, kept by triggers: a restore must neither lose nor double it
+SUMMARY = "SELECT coalesce(sum(count), 0) FROM library_elementcount"
 
 
 def test_a_backup_with_files_restores_into_an_empty_site_and_verifies(make_site, tmp_path):
@@ -133,6 +135,8 @@ def test_a_backup_with_files_restores_into_an_empty_site_and_verifies(make_site,
     # --force replaces it
     ok(target.run("restore_backup", str(backup), "--force", "--json"))
     assert target.query(COUNTS) == [(1, 12, 1, 1, 1, 1)]
+    assert target.query(SUMMARY) == source.query(SUMMARY) != [(0,)]
+    assert ok(target.run("rebuild_library_counts", "--check", "--json")) == {"drift": 0}
 
 
 def test_it_refuses_an_existing_target_and_a_tampered_or_truncated_dump(make_site, tmp_path):
