@@ -140,9 +140,11 @@ class InpainterModel(models.Model):
         return cls.objects.filter(is_active=True).first()
 
 
-class RestorationJob(models.Model):
-    """One restoration asked for on the web: its inputs, state and polled progress, and the
-    derivative it made. The mask waits under JOBS_DIR until the job has run."""
+class DerivativeJob(models.Model):
+    """What every long job that ends in a derivative keeps (restoration here, style in
+    styles.models.StyleJob): its state, the worker (host:pid) running it, so that a job whose
+    worker died can be failed (elements.index_jobs.fail_if_orphaned), its error, author,
+    derivative and times. Progress differs per job and stays with each."""
 
     class State(models.TextChoices):
         QUEUED = "queued"
@@ -150,22 +152,7 @@ class RestorationJob(models.Model):
         DONE = "done"
         FAILED = "failed"
 
-    mural = models.ForeignKey(
-        "catalogue.Mural", on_delete=models.CASCADE, related_name="restoration_jobs"
-    )
-    element = models.ForeignKey(
-        "elements.Element", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    x = models.PositiveIntegerField()
-    y = models.PositiveIntegerField()
-    w = models.PositiveIntegerField()
-    h = models.PositiveIntegerField()
-    method = models.CharField(max_length=40)
-    model_name = models.CharField(max_length=100, blank=True)
-    mask_origin = models.JSONField(default=dict, blank=True, help_text="how the mask was made")
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
-    percent = models.PositiveSmallIntegerField(default=0)
-    phase = models.CharField(max_length=40, blank=True)
     error = models.TextField(blank=True)
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid running the job")
     derivative = models.ForeignKey(
@@ -182,14 +169,39 @@ class RestorationJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"restoration job {self.pk} ({self.state})"
 
     @property
     def active(self) -> bool:
         return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+
+class RestorationJob(DerivativeJob):
+    """One restoration asked for on the web: its inputs, state and polled progress, and the
+    derivative it made. The mask waits under JOBS_DIR until the job has run."""
+
+    mural = models.ForeignKey(
+        "catalogue.Mural", on_delete=models.CASCADE, related_name="restoration_jobs"
+    )
+    element = models.ForeignKey(
+        "elements.Element", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    x = models.PositiveIntegerField()
+    y = models.PositiveIntegerField()
+    w = models.PositiveIntegerField()
+    h = models.PositiveIntegerField()
+    method = models.CharField(max_length=40)
+    model_name = models.CharField(max_length=100, blank=True)
+    mask_origin = models.JSONField(default=dict, blank=True, help_text="how the mask was made")
+    percent = models.PositiveSmallIntegerField(default=0)
+    phase = models.CharField(max_length=40, blank=True)
+
+    class Meta(DerivativeJob.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"restoration job {self.pk} ({self.state})"
 
     @property
     def bbox(self) -> list[int]:

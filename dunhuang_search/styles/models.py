@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import models
 from pgvector.django import VectorField
 
+from dunhuang_search.studio.models import DerivativeJob
+
 
 def style_dir() -> Path:
     return Path(getattr(settings, "STYLE_DIR", None) or Path(settings.VAR_DIR) / "styles")
@@ -181,7 +183,7 @@ class StyleDescriptor(models.Model):
         ]
 
 
-class StyleJob(models.Model):
+class StyleJob(DerivativeJob):
     """Long style work with polled progress, like studio's RestorationJob: a stylize asked for
     on the set page (run in a thread of the web process) or a `train_style` run (the command
     reports on its row). The job records its worker (host:pid); a job whose worker died is
@@ -191,45 +193,20 @@ class StyleJob(models.Model):
         STYLIZE = "stylize"
         TRAIN = "train"
 
-    class State(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
-
     kind = models.CharField(max_length=8, choices=Kind.choices)
     style_set = models.ForeignKey(StyleSet, on_delete=models.CASCADE, related_name="jobs")
     method = models.CharField(max_length=40, blank=True)
     request = models.JSONField(default=dict, blank=True, help_text="what was asked for")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     phase = models.CharField(max_length=60, blank=True)
     done = models.PositiveIntegerField(default=0, help_text="windows or iterations done")
     total = models.PositiveIntegerField(default=0)
     progress = models.JSONField(default=dict, blank=True, help_text="epoch, losses, ...")
-    error = models.TextField(blank=True)
-    worker = models.CharField(max_length=200, blank=True, help_text="host:pid running the job")
-    derivative = models.ForeignKey(
-        "studio.Derivative", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(DerivativeJob.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.kind} job {self.pk} ({self.state})"
-
-    @property
-    def active(self) -> bool:
-        return self.state in (self.State.QUEUED, self.State.RUNNING)
 
     @property
     def percent(self) -> int:
