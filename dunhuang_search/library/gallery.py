@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from itertools import groupby
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from pgvector.django import CosineDistance
 
 from dunhuang_search.catalogue.models import Mural
@@ -83,7 +83,7 @@ class GalleryQuery:
     def page_rows(self) -> tuple[list[Element], bool]:
         """The page's elements, and whether another page follows (no COUNT needed)."""
         start = (self.page - 1) * PAGE_SIZE
-        held = self._held() if self.sort != "similar" and self.flt.countable else None
+        held = self._held() if self.sort != "similar" else None
         if held is not None and self.sort in MURAL_KEYS:
             rows = self._by_murals(held, start, PAGE_SIZE + 1)
         elif held is not None and len(held) <= PER_MURAL_MAX:
@@ -93,9 +93,13 @@ class GalleryQuery:
         return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
     def _held(self) -> dict[int, int]:
-        """Mural id -> how many of the view's elements it holds (from the counts summary)."""
-        summary = self.flt.narrowed(ElementCount.objects.filter(visible=True)).order_by()
-        return dict(summary.values_list("mural_id").annotate(n=Sum("count")))
+        """Mural id -> how many of the view's elements it holds: from the counts summary, or
+        for a selection or a score range (which it cannot answer) one GROUP BY of the rows."""
+        if self.flt.countable:
+            rows = self.flt.narrowed(ElementCount.objects.filter(visible=True)).order_by()
+            return dict(rows.values_list("mural_id").annotate(n=Sum("count")))
+        rows = self.flt.queryset().order_by()
+        return dict(rows.values_list("mural_id").annotate(n=Count("id")))
 
     def _best_per_mural(self, murals: list[int], start: int, want: int) -> list[Element]:
         """Rows start..start+want by score when the facets leave a few murals: the best

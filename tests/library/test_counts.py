@@ -149,10 +149,13 @@ def test_the_page_walk_over_murals_equals_the_sorted_query(sort, per_mural_max, 
         for _ in range(rng.randint(0, 12)):
             add_element(
                 mural, "apsara", x=rng.randint(0, 50), y=rng.randint(0, 50),
-                score=rng.choice([None, 0.5, rng.random()]), review_state=rng.choice(["unreviewed", "accepted"]),
-                confident=rng.random() > 0.2,
+                score=rng.choice([None, 0.5, rng.random()]),
+                review_state=rng.choice(["unreviewed", "accepted"]), confident=rng.random() > 0.2,
             )  # fmt: skip
-    for params in ({}, {"wall": "south,north"}, {"review": "accepted"}, {"site": "yulin"}):
+    for params in (
+        {}, {"wall": "south,north"}, {"review": "accepted"}, {"site": "yulin"},
+        {"score_min": "0.5"}, {"score_max": "0.5", "wall": "south"},
+    ):  # fmt: skip
         flt = LibraryFilter.parse("apsara", params)
         everything = [e.pk for e in GalleryQuery(flt, sort).ordered()]
         walked, page = [], 1
