@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.test import Client
 
+from dunhuang_search.accounts.roles import ARCHAEOLOGIST
 from dunhuang_search.catalogue.models import Mural
 from tests.factories import ingested_mural, make_user
 
@@ -105,11 +107,25 @@ def make_mural(reference_data, tmp_path) -> Callable[..., Mural]:
     return make
 
 
-@pytest.fixture
-def staff_page(page, live_server):
-    """The page, with the session cookie of a freshly logged-in staff user."""
+def sign_in(page, live_server, user) -> None:
+    """Give the page the session cookie of `user`, freshly logged in."""
     client = Client()
-    client.force_login(make_user("curator", staff=True))
+    client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+@pytest.fixture
+def staff_page(page, live_server):
+    """The page, signed in as a fresh staff user ("curator")."""
+    sign_in(page, live_server, make_user("curator", staff=True))
+    return page
+
+
+@pytest.fixture
+def archaeologist_page(page, live_server):
+    """The page, signed in as a fresh archaeologist ("ana")."""
+    user = make_user("ana")
+    user.groups.add(Group.objects.get(name=ARCHAEOLOGIST))
+    sign_in(page, live_server, user)
     return page

@@ -8,27 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings
-from django.contrib.auth.models import Group
-from django.test import Client
 
-from dunhuang_search.accounts.roles import ARCHAEOLOGIST
 from dunhuang_search.boards.models import Board
 from dunhuang_search.elements.models import Category, Element
-from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def archaeologist_page(page, live_server):
-    user = make_user("archaeologist")
-    user.groups.add(Group.objects.get(name=ARCHAEOLOGIST))
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-    return page
 
 
 @pytest.fixture

@@ -5,30 +5,15 @@ through the review endpoint, `z` puts the old box back; Escape cancels, a 400 is
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.contrib.auth.models import Group
-from django.test import Client
 
-from dunhuang_search.accounts.roles import ARCHAEOLOGIST
 from dunhuang_search.catalogue.models import Mural
 from dunhuang_search.elements.models import Element
 from dunhuang_search.review.models import ReviewEvent
-from tests.factories import add_element, make_user
+from tests.factories import add_element
 
 pytestmark = pytest.mark.browser
 
 BOX = [400, 200, 200, 240]  # its context region is 200,0,600,680, shown at 318 x 360
-
-
-@pytest.fixture
-def reviewer_page(page, live_server):
-    user = make_user("ana")
-    user.groups.add(Group.objects.get(name=ARCHAEOLOGIST))
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-    return page
 
 
 def numbers(text: str) -> list[float]:
@@ -54,9 +39,9 @@ def drag(tab, locator, dx: float, dy: float) -> None:
 
 
 @pytest.fixture
-def queue_card(reviewer_page, make_mural):
+def queue_card(archaeologist_page, make_mural):
     """The queue with one card: (page, its card, the element, the mural)."""
-    tab = reviewer_page
+    tab = archaeologist_page
     mural = make_mural(width=1200, height=800)
     element = add_element(mural, "donor", x=BOX[0], y=BOX[1], w=BOX[2], h=BOX[3], score=0.5)
     tab.goto("/review/")

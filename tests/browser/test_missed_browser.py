@@ -7,22 +7,15 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.test import Client
 
 from dunhuang_search.accounts.roles import ARCHAEOLOGIST
 from dunhuang_search.elements.models import Element
 from dunhuang_search.review.models import ReviewEvent
 from indexer.vectors import VectorIndex
+from tests.browser.conftest import sign_in
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(tab, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    tab.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
 def open_viewer(tab, mural) -> None:

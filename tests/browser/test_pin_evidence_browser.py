@@ -6,16 +6,12 @@ browser fixtures of tests/browser/conftest.py: one Playwright per test session.)
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.contrib.auth.models import Group
-from django.test import Client
 
-from dunhuang_search.accounts.roles import ARCHAEOLOGIST
 from dunhuang_search.boards.evidence import PAIRS, evidence_pairs
 from dunhuang_search.boards.models import Board
 from dunhuang_search.dating.assistant import estimate
 from tests.dating.conftest import DIM, vectors
-from tests.factories import add_elements, build_index, make_user
+from tests.factories import add_elements, build_index
 from tests.factories import make_mural as mural_row
 
 pytestmark = pytest.mark.browser
@@ -32,17 +28,6 @@ def undated(make_mural):
     add_elements(target, vectors(0, 3, seed=9), "donor")
     build_index(DIM)
     return target
-
-
-@pytest.fixture
-def archaeologist_page(page, live_server):
-    user = make_user("archaeologist")
-    user.groups.add(Group.objects.get(name=ARCHAEOLOGIST))
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-    return page
 
 
 def test_pin_evidence_puts_the_strongest_pairs_on_a_board(

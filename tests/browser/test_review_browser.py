@@ -4,27 +4,12 @@ Shift+A with a count to confirm, and the next batch loaded without a page reload
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.contrib.auth.models import Group
-from django.test import Client
 
-from dunhuang_search.accounts.roles import ARCHAEOLOGIST
 from dunhuang_search.elements.models import Element
 from dunhuang_search.review.models import ReviewEvent
-from tests.factories import add_element, make_user
+from tests.factories import add_element
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def reviewer_page(page, live_server):
-    user = make_user("ana")
-    user.groups.add(Group.objects.get(name=ARCHAEOLOGIST))
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-    return page
 
 
 def current_id(page) -> int:
@@ -41,8 +26,8 @@ def state_of(pk: int) -> str:
     return Element.objects.get(pk=pk).review_state
 
 
-def test_reviewing_by_keys(reviewer_page, make_mural, screenshot):
-    page = reviewer_page
+def test_reviewing_by_keys(archaeologist_page, make_mural, screenshot):
+    page = archaeologist_page
     mural = make_mural(width=1200, height=800)
     # uncertainty order (threshold 0.5): 0.52, 0.45, 0.4, 0.3, 0.9
     scores = [0.52, 0.45, 0.4, 0.3, 0.9]
