@@ -17,7 +17,7 @@ from django import forms
 from django.db.models import Count, Q, QuerySet
 from pgvector.django import MaxInnerProduct
 
-from dunhuang_search.catalogue.models import Mural
+from dunhuang_search.catalogue.models import Mural, Period
 from dunhuang_search.elements.models import Category, Element
 from dunhuang_search.training.models import DetectorModel
 
@@ -76,10 +76,10 @@ def class_quality(detector: DetectorModel | None = None) -> dict[str, float]:
 class QueueFilterForm(forms.Form):
     """The queue's filters (GET); bad values are form errors, shown beside the field."""
 
-    category = forms.SlugField(required=False)
+    category = forms.ChoiceField(required=False)  # choices: the categories, at each form
     mural = forms.IntegerField(required=False, min_value=1)
     cave = forms.IntegerField(required=False, min_value=0)
-    period = forms.SlugField(required=False)
+    period = forms.ChoiceField(required=False)  # choices: the periods, in time order
     detector = forms.CharField(required=False, max_length=100, label="Detector version")
     score_min = forms.FloatField(required=False, min_value=0, max_value=1)
     score_max = forms.FloatField(required=False, min_value=0, max_value=1)
@@ -89,6 +89,15 @@ class QueueFilterForm(forms.Form):
     order = forms.ChoiceField(required=False, choices=ORDERS)
     similar_to = forms.IntegerField(required=False, min_value=1, label="Similar to element")
     ids = ElementIdsField(required=False, label="Selection")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        categories = Category.objects.order_by("name").values_list("slug", "name")
+        self.fields["category"].choices = [("", "Any"), *categories]
+        periods = Period.objects.order_by("start_year", "end_year")
+        self.fields["period"].choices = [("", "Any")] + [
+            (p.slug, f"{p.name} {p.name_zh}".strip()) for p in periods
+        ]
 
     def clean(self):
         data = super().clean()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -182,3 +183,13 @@ def test_bench_review_measures_and_deletes_what_it_made(db, capsys):
     assert body["n"] == 50 and body["queue_page"]["p95_ms"] > 0
     assert body["review_action"]["p95_ms"] > 0
     assert Element.objects.count() == before and ReviewEvent.objects.count() == 0
+
+
+def test_category_and_period_are_chosen_from_lists(archaeologist_client):
+    html = archaeologist_client.get("/review/").content.decode()
+    assert '<select name="category"' in html and '<option value="apsara">Apsara</option>' in html
+    assert '<option value="high-tang">High Tang 盛唐</option>' in html
+    periods = re.findall(r'<option value="([a-z-]+)">[^<]*[\u4e00-\u9fff]', html)
+    assert periods.index("northern-wei") < periods.index("high-tang") < periods.index("yuan")
+    form = queue.QueueFilterForm({"category": "dragon"})
+    assert not form.is_valid() and "category" in form.errors
