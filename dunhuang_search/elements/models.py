@@ -63,6 +63,10 @@ class ElementQuerySet(models.QuerySet):
         return old_ids, Element.objects.bulk_create(rows, batch_size=500)
 
 
+# what shown() and visible() always exclude: the rows the library's score indexes cover
+LIBRARY_ROWS = ~models.Q(source__in=["dense", "proposal"]) & ~models.Q(review_state="rejected")
+
+
 class Element(models.Model):
     """A box on a mural, in full-resolution mural pixels."""
 
@@ -133,14 +137,13 @@ class Element(models.Model):
             ),
             # the library gallery sorted by score: a walk down the first index, not a sort of
             # the whole category, or (a few murals chosen) of the second, per mural (the partial
-            # condition is what shown() and visible() exclude)
+            # condition, LIBRARY_ROWS, is what shown() and visible() exclude)
             models.Index(
                 "category",
                 models.F("score").desc(nulls_last=True),
                 "id",
                 name="element_library_by_score",
-                condition=~models.Q(source__in=["dense", "proposal"])
-                & ~models.Q(review_state="rejected"),
+                condition=LIBRARY_ROWS,
             ),
             models.Index(
                 "mural",
@@ -148,8 +151,7 @@ class Element(models.Model):
                 models.F("score").desc(nulls_last=True),
                 "id",
                 name="element_library_mural_score",
-                condition=~models.Q(source__in=["dense", "proposal"])
-                & ~models.Q(review_state="rejected"),
+                condition=LIBRARY_ROWS,
             ),
         ]
         constraints = [

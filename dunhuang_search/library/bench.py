@@ -30,22 +30,8 @@ WALLS = ("south", "north", "east", "west", "ceiling")
 CATEGORY = "apsara"
 
 COPY_COLUMNS = (
-    "mural_id",
-    "x",
-    "y",
-    "w",
-    "h",
-    "category_id",
-    "score",
-    "source",
-    "model_version",
-    "embedder",
-    "embedding",
-    "review_state",
-    "ocr_text",
-    "notes",
-    "confident",
-    "created_at",
+    "mural_id", "x", "y", "w", "h", "category_id", "score", "source", "model_version",
+    "embedder", "embedding", "review_state", "ocr_text", "notes", "confident", "created_at",
     "updated_at",
 )
 

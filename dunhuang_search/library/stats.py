@@ -12,6 +12,7 @@ from django.db.models import Count, F, IntegerField, Q, Sum
 from django.db.models.functions import Cast, Floor, Least
 
 from dunhuang_search.catalogue.models import Period
+from dunhuang_search.elements.models import Element
 
 from .filters import FACETS, LibraryFilter
 from .models import ElementCount
@@ -48,7 +49,7 @@ def total(flt: LibraryFilter) -> int:
 
 def review_progress(flt: LibraryFilter) -> dict:
     """Reviewed / total of the category's shown elements (uncertain and rejected included)."""
-    reviewed = ~Q(review_state="unreviewed")
+    reviewed = ~Q(review_state=Element.Review.UNREVIEWED)
     counts = (
         ElementCount.objects.filter(category=flt.category)
         .order_by()
