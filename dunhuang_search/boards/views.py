@@ -17,6 +17,7 @@ from dunhuang_search.accounts.roles import ARCHAEOLOGIST, role_required
 from dunhuang_search.catalogue.models import Mural, Period
 from dunhuang_search.dating.authority import DatingError
 from dunhuang_search.elements.models import Element
+from dunhuang_search.elements.selection import SelectionError, element_ids
 
 from .compare import compare_items
 from .evidence import pin_evidence as pin_evidence_items
@@ -189,13 +190,10 @@ def _element_target(element: Element) -> dict:
 
 def _selection_targets(raw: str) -> list[dict]:
     """The targets of `elements=1,2,3` (the library gallery's selection), in that order."""
-    parts = [part.strip() for part in raw.split(",") if part.strip()]
-    bad = next((part for part in parts if not part.isdigit()), None)
-    if bad is not None:
-        raise BoardInputError(f"{bad!r} is not an element id")
-    ids = list(dict.fromkeys(int(part) for part in parts))
-    if len(ids) > MAX_PIN_SELECTION:
-        raise BoardInputError(f"{len(ids)} elements selected; pin at most {MAX_PIN_SELECTION}")
+    try:
+        ids = element_ids(raw, MAX_PIN_SELECTION)
+    except SelectionError as exc:
+        raise BoardInputError(str(exc)) from exc
     found = Element.objects.select_related("mural").in_bulk(ids)
     missing = [pk for pk in ids if pk not in found]
     if missing:

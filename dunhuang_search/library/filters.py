@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 
 from dunhuang_search.catalogue.models import Cave, Mural, Period, Site
 from dunhuang_search.elements.models import Category, Element
+from dunhuang_search.elements.selection import SelectionError, element_ids
 
 SOURCES = (Element.Source.DETECTOR.value, Element.Source.MANUAL.value)
 REVIEW_STATES = (Element.Review.UNREVIEWED.value, Element.Review.ACCEPTED.value)
@@ -71,15 +72,12 @@ MAX_IDS = 5000
 
 
 def _ids(category: Category, params) -> tuple[int, ...]:
-    raw = _values(params, "ids")
-    if not raw:
+    try:
+        ids = element_ids(_values(params, "ids"), MAX_IDS)
+    except SelectionError as exc:
+        raise FilterError("ids", str(exc)) from exc
+    if not ids:
         return ()
-    if len(raw) > MAX_IDS:
-        raise FilterError("ids", f"{len(raw)} elements selected; at most {MAX_IDS}")
-    bad = [v for v in raw if not v.isdigit()]
-    if bad:
-        raise FilterError("ids", f"{bad[0]!r} is not an element id")
-    ids = [int(v) for v in raw]
     found = Element.objects.visible().filter(category=category, pk__in=ids)
     _unknown("ids", ids, found.values_list("pk", flat=True))
     return tuple(ids)

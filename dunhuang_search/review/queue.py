@@ -19,6 +19,7 @@ from pgvector.django import MaxInnerProduct
 
 from dunhuang_search.catalogue.models import Mural, Period
 from dunhuang_search.elements.models import Category, Element
+from dunhuang_search.elements.selection import SelectionError, element_ids
 from dunhuang_search.training.models import DetectorModel
 
 DEFAULT_THRESHOLD = 0.5
@@ -38,14 +39,10 @@ class ElementIdsField(forms.CharField):
     widget = forms.HiddenInput
 
     def to_python(self, value) -> list[int]:
-        parts = [part.strip() for part in (super().to_python(value) or "").split(",")]
-        parts = [part for part in parts if part]
-        bad = next((part for part in parts if not part.isdigit()), None)
-        if bad is not None:
-            raise forms.ValidationError(f"{bad!r} is not an element id")
-        if len(parts) > MAX_SELECTION:
-            raise forms.ValidationError(f"{len(parts)} elements; at most {MAX_SELECTION}")
-        return list(dict.fromkeys(int(part) for part in parts))
+        try:
+            return element_ids(super().to_python(value) or "", MAX_SELECTION)
+        except SelectionError as exc:
+            raise forms.ValidationError(str(exc)) from exc
 
 
 def operating_thresholds(detector: DetectorModel | None = None) -> dict[str, float]:
