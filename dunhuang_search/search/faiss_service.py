@@ -62,6 +62,13 @@ class LoadedIndex:
     index: faiss.Index
     params: dict = field(default_factory=dict)
     signature: tuple = ()
+    held: np.ndarray = field(default=None, repr=False)  # the ids it holds, sorted
+
+    def __post_init__(self):
+        if self.held is None:
+            self.held = np.sort(index_ids(self.index)) if self.count else np.zeros(0, np.int64)
+        if isinstance(self.index, faiss.IndexIVF):  # reconstruct() by id, for scores_of()
+            self.index.set_direct_map_type(faiss.DirectMap.Hashtable)
 
     @property
     def exact(self) -> bool:
@@ -78,6 +85,28 @@ class LoadedIndex:
             params = faiss.SearchParametersIVF(nprobe=self.params["nprobe"])
             return self.index.search(queries, k, params=params)
         return self.index.search(queries, k)
+
+    def scores_of(self, ids: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, cosine similarities) of those of `ids` this index holds, scored exactly from
+        their stored vectors (a filtered search: SQL chose the ids), best first, ties by id."""
+        ids = np.unique(np.asarray(ids, dtype=np.int64))
+        if len(self.held) == 0 or len(ids) == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        at = np.minimum(np.searchsorted(self.held, ids), len(self.held) - 1)
+        ids = ids[self.held[at] == ids]
+        if len(ids) == 0:
+            return ids, np.zeros(0, np.float32)
+        stored = self.index.reconstruct_batch(ids)
+        scores = stored @ np.asarray(vector, dtype=np.float32).reshape(-1)
+        order = np.lexsort((ids, -scores))
+        return ids[order], scores[order]
+
+
+def index_ids(index: faiss.Index) -> np.ndarray:
+    """The ids held by a flat IDMap2 or an IVF index."""
+    if isinstance(index, faiss.IndexIVF):
+        return ivf_ids(index)
+    return faiss.vector_to_array(faiss.downcast_index(index).id_map).astype(np.int64)
 
 
 def flat_arrays(flat: vectors.VectorIndex) -> tuple[np.ndarray, np.ndarray]:
@@ -175,7 +204,8 @@ class FaissService:
             raise NoIndexError(self.path)
         if len(flat) < self.threshold:
             loaded = LoadedIndex(
-                flat.embedder, flat.dim, len(flat), "flat-ip", flat.index, {}, signature
+                flat.embedder, flat.dim, len(flat), "flat-ip", flat.index, {}, signature,
+                np.sort(flat.ids()),
             )
         else:
             loaded = self._ivf_for(flat, signature)
@@ -229,7 +259,7 @@ class FaissService:
             "train_size": params.train_size,
         }
         return LoadedIndex(
-            flat.embedder, flat.dim, ivf.ntotal, "ivf-flat", ivf, described, signature
+            flat.embedder, flat.dim, ivf.ntotal, "ivf-flat", ivf, described, signature, np.sort(ids)
         )
 
     def _save_ivf(self, ivf, flat, params: IvfParams, signature: tuple, trained_for: int) -> None:

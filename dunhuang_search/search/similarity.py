@@ -24,7 +24,7 @@ WIDEN_FACTOR = 4
 @dataclass
 class Neighbours:
     hits: list[tuple[int, float]]  # (element id, cosine similarity), best first
-    strategy: str  # "faiss-flat" | "faiss-ivf" | "pgvector-exact"
+    strategy: str  # "exact-filtered" | "faiss-flat" | "faiss-ivf" | "pgvector-exact"
     faiss_k: int = 0  # the widest k asked of FAISS
     rows: dict[int, Element] | None = None  # the hits' rows, when the search fetched them
 
@@ -82,6 +82,21 @@ def exact_pgvector(
     return [(pk, -float(distance)) for pk, distance in rows]
 
 
+def exact_within(
+    index: LoadedIndex, queryset: QuerySet[Element], ids: list[int], vector: np.ndarray, k: int
+) -> list[tuple[int, float]]:
+    """The k of `ids` (rows of `queryset`) nearest `vector`, exactly: scored from the loaded
+    index's vectors, and by pgvector for any row the index does not hold (added since the
+    index was last written)."""
+    held, scores = index.scores_of(np.asarray(ids, dtype=np.int64), vector)
+    hits = [(int(i), float(s)) for i, s in zip(held[:k], scores[:k], strict=True)]
+    if len(held) < len(ids):
+        unheld = sorted(set(ids) - set(held.tolist()))
+        hits += exact_pgvector(queryset.filter(pk__in=unheld), vector, k)
+        hits.sort(key=lambda hit: (-hit[1], hit[0]))
+    return hits[:k]
+
+
 def nearest(
     index: LoadedIndex,
     vector: np.ndarray,
@@ -93,18 +108,20 @@ def nearest(
 ) -> Neighbours:
     """The k elements nearest `vector` that meet `condition` and are not excluded.
 
-    A selective filter (at most SEARCH_EXACT_MAX rows pass it) is answered exactly by pgvector
-    with the filter in SQL. Otherwise FAISS is asked for k, then 4x as many, and so on up to
+    A selective filter (at most SEARCH_EXACT_MAX rows pass it) is answered exactly: SQL picks
+    the rows, and each is scored from its vector in the loaded index (a row the index does not
+    hold yet, by pgvector). Otherwise FAISS is asked for k, then 4x as many, and so on up to
     SEARCH_MAX_FAISS_K, keeping the hits that pass the filter in SQL; if that is still short,
     pgvector answers exactly. `fetch` shapes the rows the FAISS path reads (e.g. with their
     relations), so a caller that needs them gets them in the same query.
     """
     vector = np.asarray(vector, dtype=np.float32).reshape(-1)
     queryset = searchable(index, condition, None)
-    exact_max = settings.SEARCH_EXACT_MAX
-    if narrowing and queryset.values("pk")[: exact_max + 1].count() <= exact_max:
+    if narrowing:
         excluded = queryset.exclude(exclude.q()) if exclude else queryset
-        return Neighbours(exact_pgvector(excluded, vector, k), "pgvector-exact")
+        passing = list(excluded.values_list("pk", flat=True)[: settings.SEARCH_EXACT_MAX + 1])
+        if len(passing) <= settings.SEARCH_EXACT_MAX:
+            return Neighbours(exact_within(index, excluded, passing, vector, k), "exact-filtered")
     strategy = "faiss-flat" if index.exact else "faiss-ivf"
     wanted = min(index.count, k + 16)
     rows_of = fetch or (lambda qs: qs.only("pk", "mural_id", "x", "y", "w", "h"))

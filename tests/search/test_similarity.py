@@ -71,7 +71,8 @@ def test_scores_are_cosine_similarities_best_first(collection, monkeypatch):
 @pytest.mark.parametrize(
     ("exact_max", "threshold", "strategy"),
     [
-        (20_000, 50_000, "pgvector-exact"),  # a selective filter goes to pgvector with SQL
+        (20_000, 50_000, "exact-filtered"),  # a selective filter: SQL picks, vectors score
+        (20_000, 1_000, "exact-filtered"),  # ... their vectors read back from IVF lists
         (5, 50_000, "faiss-flat"),  # FAISS widened until k pass the filter
         (5, 1_000, "faiss-ivf"),  # the same through IVF
     ],
@@ -95,6 +96,23 @@ def test_a_filter_keeping_one_percent_still_returns_k_results(
     expected = exact_top(vectors, pks, vectors[1500], 10, lambda i: 320 <= i < 340)
     recall = len(set(got) & set(expected)) / 10
     assert recall >= (1.0 if strategy != "faiss-ivf" else 0.9)
+
+
+def test_a_filtered_search_still_finds_rows_added_since_the_index_was_written(collection):
+    elements, vectors = collection
+    query = elements[1500]
+    mural = elements[17 * 20 - 1].mural  # cave 17
+    newcomer = add_elements(mural, vectors[1500:1501] * 0.999 + vectors[1501:1502] * 0.001)[0]
+
+    outcome = search(element=query.pk, cave=17, k=10)
+
+    assert outcome.strategy == "exact-filtered"
+    got = [e.pk for e, _ in outcome.results]
+    assert got[0] == newcomer.pk  # not in FAISS yet: scored by pgvector, merged in order
+    pks = [e.pk for e in elements]
+    assert got[1:] == exact_top(vectors, pks, vectors[1500], 9, lambda i: 320 <= i < 340)
+    scores = [s for _, s in outcome.results]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_period_ranges_and_review_states_filter_results(collection):
