@@ -45,6 +45,7 @@ SEEDED_TABLES = {
     "catalogue_site",
     "catalogue_period",
     "elements_category",
+    "catalogue_revision",  # one bookkeeping row (catalogue/revision.py)
 }
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When, Window
 from django.db.models.functions import Coalesce, Floor, RowNumber
 
+from dunhuang_search.catalogue import cache as mural_cache
 from dunhuang_search.elements.models import Element
 from indexer.vectors import CorruptIndex
 
@@ -123,14 +124,39 @@ def _check_embedder(index, embedder_id: str, param: str) -> None:
 
 
 def _with_relations(queryset: QuerySet[Element]) -> QuerySet[Element]:
-    return queryset.select_related("mural__cave__site", "mural__period", "category").defer(
-        "embedding"
-    )
+    """Result rows with their category; murals (with cave, site and period) come from the
+    catalogue's cache (_attached), not from joins in every query."""
+    return queryset.select_related("category").defer("embedding")
+
+
+def _attached(rows: list[Element]) -> list[Element]:
+    mural_cache.attach(rows)
+    return rows
 
 
 def _in_order(hits: list[tuple[int, float]]) -> list[tuple[Element, float]]:
     rows = _with_relations(Element.objects.filter(pk__in=[i for i, _ in hits])).in_bulk()
+    _attached(list(rows.values()))
     return [(rows[i], score) for i, score in hits if i in rows]
+
+
+def element_vector(index, element: Element) -> np.ndarray:
+    """The query element's vector: read back from the loaded index when it holds the element
+    (no query, no parsing of the stored vector), else from the database."""
+    _, held = index.vectors_of(np.array([element.pk]))
+    if len(held):
+        return held[0]
+    stored = Element.objects.filter(pk=element.pk, embedder=index.embedder).values_list(
+        "embedding", flat=True
+    )
+    vector = stored.first()
+    if vector is None:
+        raise SearchInputError(
+            "element",
+            f"element {element.pk} has no {index.embedder} vector yet; run "
+            f"`python manage.py index --mural {element.mural_id}`",
+        )
+    return np.asarray(vector, dtype=np.float32)
 
 
 def similar(request: SearchRequest) -> SearchOutcome:
@@ -143,13 +169,7 @@ def similar(request: SearchRequest) -> SearchOutcome:
         exclude = Exclusion(request.example.mural.pk, tuple(request.example.box))
     elif request.element is not None:
         element = request.element
-        if element.embedding is None or element.embedder != index.embedder:
-            raise SearchInputError(
-                "element",
-                f"element {element.pk} has no {index.embedder} vector yet; run "
-                f"`python manage.py index --mural {element.mural_id}`",
-            )
-        vector = np.asarray(element.embedding, dtype=np.float32)
+        vector = element_vector(index, element)
         exclude = Exclusion(element.mural_id, tuple(element.bbox), element.pk)
     else:
         vectors, embedder_id = embed_images([request.image])
@@ -169,6 +189,7 @@ def similar(request: SearchRequest) -> SearchOutcome:
     )
     if found.rows is not None:
         results = [(found.rows[pk], score) for pk, score in found.hits]
+        _attached([element for element, _ in results])
     else:
         results = _in_order(found.hits)
     if widen > 1:
@@ -190,7 +211,7 @@ def _paginate(request: SearchRequest, queryset: QuerySet, order: list) -> tuple[
     total = queryset.count()
     num_pages = max(1, math.ceil(total / request.page_size))
     start = (request.page - 1) * request.page_size
-    rows = list(queryset.order_by(*order)[start : start + request.page_size])
+    rows = _attached(list(queryset.order_by(*order)[start : start + request.page_size]))
     return rows, total, num_pages
 
 

@@ -86,17 +86,22 @@ class LoadedIndex:
             return self.index.search(queries, k, params=params)
         return self.index.search(queries, k)
 
+    def vectors_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, stored vectors) of those of `ids` this index holds, ids sorted."""
+        ids = np.unique(np.asarray(ids, dtype=np.int64))
+        if len(self.held) and len(ids):
+            at = np.minimum(np.searchsorted(self.held, ids), len(self.held) - 1)
+            ids = ids[self.held[at] == ids]
+        else:
+            ids = ids[:0]
+        if len(ids) == 0:
+            return ids, np.zeros((0, self.dim), np.float32)
+        return ids, self.index.reconstruct_batch(ids)
+
     def scores_of(self, ids: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(ids, cosine similarities) of those of `ids` this index holds, scored exactly from
         their stored vectors (a filtered search: SQL chose the ids), best first, ties by id."""
-        ids = np.unique(np.asarray(ids, dtype=np.int64))
-        if len(self.held) == 0 or len(ids) == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        at = np.minimum(np.searchsorted(self.held, ids), len(self.held) - 1)
-        ids = ids[self.held[at] == ids]
-        if len(ids) == 0:
-            return ids, np.zeros(0, np.float32)
-        stored = self.index.reconstruct_batch(ids)
+        ids, stored = self.vectors_of(ids)
         scores = stored @ np.asarray(vector, dtype=np.float32).reshape(-1)
         order = np.lexsort((ids, -scores))
         return ids[order], scores[order]

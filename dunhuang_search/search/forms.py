@@ -137,7 +137,8 @@ class ExampleField(forms.Field):
 
 
 class ElementField(forms.Field):
-    """An element id -> the Element (with its mural)."""
+    """An element id -> the Element, without its vector (the search reads that from the loaded
+    index: engine.element_vector)."""
 
     def __init__(self, **kwargs):
         super().__init__(required=False, **kwargs)
@@ -146,7 +147,7 @@ class ElementField(forms.Field):
         if value is None or not str(value).strip():
             return None
         element_id = whole_number(str(value), "element")
-        element = Element.objects.select_related("mural").filter(pk=element_id).first()
+        element = Element.objects.defer("embedding").filter(pk=element_id).first()
         if element is None:
             raise forms.ValidationError(f"there is no element {element_id}")
         return element

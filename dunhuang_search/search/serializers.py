@@ -2,8 +2,8 @@
 query's score, its place and period, and links. The REST API prints all of it; `manage.py search
 --json` prints the ARCHITECTURE contract keys of the same dicts.
 
-Results come with their mural, cave, site and period fetched (engine._with_relations), so a
-result costs no query.
+Results come with their category fetched and their mural, cave, site and period from the
+catalogue's cache (engine._with_relations), so a result costs no query.
 """
 
 from __future__ import annotations
