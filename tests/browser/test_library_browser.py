@@ -124,6 +124,23 @@ def test_a_selection_opens_in_the_review_queue_and_pins_to_a_board(
     pinned = board.items.order_by("position").values_list("element_id", flat=True)
     assert [str(pk) for pk in pinned] == chosen
 
+    # the same selection, through the same picker handler, into a new style set
+    page.locator(".selection-action[data-action=style-set]").click()
+    picker = page.locator(".style-add-selection form.style-add-picker")
+    picker.wait_for()
+    assert picker.locator("input[name=elements]").get_attribute("value") == ",".join(chosen)
+    picker.locator("input[name=name]").fill("Cave 220 apsara style")
+    picker.locator("button[type=submit]").click()
+    page.wait_for_function(
+        "() => !document.querySelector('.style-add-selection form.style-add-picker')"
+    )
+    from dunhuang_search.styles.models import StyleSet
+
+    style_set = StyleSet.objects.get(name="Cave 220 apsara style")
+    assert sorted(str(pk) for pk in style_set.members.values_list("element_id", flat=True)) == (
+        sorted(chosen)
+    )
+
     review = page.locator(".selection-action[data-action=review]")
     assert "disabled" not in review.get_attribute("class")
     review.click()

@@ -29,7 +29,6 @@ function refresh() {
     box.closest(".library-card-crop").classList.toggle("selected", box.checked);
   });
   el.querySelectorAll(".selection-action").forEach((action) => {
-    action.dataset.ids = ids;
     if (action.tagName !== "A" || !action.getAttribute("href")) return;
     action.setAttribute("href", withIds(action.getAttribute("href"), ids));
     const needsSelection = action.dataset.action === "matrix" || action.dataset.action === "review";
@@ -52,21 +51,23 @@ document.addEventListener("change", (event) => {
   refresh();
 }, true);
 
-function openPinPicker(button) {
-  const slot = button.parentElement.querySelector(".pin-slot");
+// A selection action with a picker (Pin to board, Add to style set): its data-picker-url
+// answers an htmx fragment for `elements=<ids>`, shown in the action's [data-picker-slot].
+function openPicker(button) {
+  const slot = button.parentElement.querySelector("[data-picker-slot]");
   const ids = [...selected].join(",");
   if (!ids) {
     slot.textContent = "Select crops first.";
     return;
   }
   const query = new URLSearchParams({ elements: ids }).toString();
-  htmx.ajax("GET", `${button.dataset.pinUrl}?${query}`, { target: slot, swap: "innerHTML" });
+  htmx.ajax("GET", `${button.dataset.pickerUrl}?${query}`, { target: slot, swap: "innerHTML" });
 }
 
 document.addEventListener("click", (event) => {
-  const pin = event.target.closest("[data-action=pin][data-pin-url]");
-  if (pin) {
-    openPinPicker(pin);
+  const picker = event.target.closest(".selection-action[data-picker-url]");
+  if (picker) {
+    openPicker(picker);
     return;
   }
   if (event.target.closest(".select-page")) {

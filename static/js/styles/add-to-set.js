@@ -1,6 +1,6 @@
-/* "Add to style set" where the target is chosen in the page (templates/styles/_add_viewer.html,
- * templates/styles/_add_selection.html): the viewer's selected element or drawn box, and the
- * library gallery's selection. The picker itself is an htmx fragment (styles/_add_picker.html).
+/* "Add to style set" in the viewer (templates/styles/_add_viewer.html): the selected element or
+ * the drawn box. The picker itself is an htmx fragment (styles/_add_picker.html). The library
+ * gallery's selection opens the same picker through the gallery's own script.
  */
 
 function openPicker(url, params, slot) {
@@ -46,18 +46,5 @@ function connectViewer(panel) {
   });
 }
 
-function connectSelection(button) {
-  const slot = button.parentElement.querySelector(".style-add-slot");
-  button.addEventListener("click", () => {
-    const ids = button.dataset.ids || "";
-    if (!ids) {
-      slot.textContent = "Select crops first.";
-      return;
-    }
-    openPicker(button.dataset.addUrl, { elements: ids }, slot);
-  });
-}
-
 const panel = document.getElementById("style-add-panel");
 if (panel) connectViewer(panel);
-document.querySelectorAll(".style-add-selection .style-add-button").forEach(connectSelection);
