@@ -207,5 +207,6 @@ class LoadTest:
             "first_error": self.first_error,
             "qps": round(ok / elapsed, 1),
             "p50_ms": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
+            "p95_ms": round(float(np.percentile(latencies, 95)), 1) if latencies else None,
             "p99_ms": round(float(np.percentile(latencies, 99)), 1) if latencies else None,
         }
