@@ -28,7 +28,7 @@ def test_it_reports_faiss_pgvector_filtered_and_api_numbers(isolated_var):
     assert 0 < report["pgvector"]["recall_at_10"] <= 1
     filtered = report["filtered"]
     assert filtered["selectivity"] == 0.01 and filtered["returned_k"] == 10
-    assert filtered["recall_at_10"] == 1.0  # 30 rows pass: answered exactly by pgvector
+    assert filtered["recall_at_10"] == 1.0  # 30 rows pass: SQL picks them, scored exactly
     api = report["api"]
     assert api["requests"] > 0 and api["errors"] == 0
     assert api["p50_ms"] <= api["p95_ms"] <= api["p99_ms"]
