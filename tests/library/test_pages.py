@@ -45,7 +45,7 @@ def test_review_and_pin_actions_are_offered_to_archaeologists_only(client, libra
     assert 'data-action="review"' not in visitor and 'data-action="pin"' not in visitor
     html = staff_client.get("/library/apsara/").content.decode()
     assert 'data-action="review" href="/review/?category=apsara"' in html
-    assert 'data-action="pin" data-pin-url="/boards/pin/"' in html
+    assert 'data-action="pin" data-picker-url="/boards/pin/"' in html
 
 
 def test_facets_have_live_counts(client, library):
