@@ -83,23 +83,32 @@ class GalleryQuery:
     def page_rows(self) -> tuple[list[Element], bool]:
         """The page's elements, and whether another page follows (no COUNT needed)."""
         start = (self.page - 1) * PAGE_SIZE
-        held = self._held() if self.sort != "similar" else None
-        if held is not None and self.sort in MURAL_KEYS:
-            rows = self._by_murals(held, start, PAGE_SIZE + 1)
-        elif held is not None and len(held) <= PER_MURAL_MAX:
-            rows = self._best_per_mural(list(held), start, PAGE_SIZE + 1)
+        if self.sort in MURAL_KEYS:
+            rows = self._by_murals(self._held(), start, PAGE_SIZE + 1)
+        elif self.sort == "score" and len(murals := self._murals_holding()) <= PER_MURAL_MAX:
+            rows = self._best_per_mural(murals, start, PAGE_SIZE + 1)
         else:
             rows = list(self.ordered().defer("embedding")[start : start + PAGE_SIZE + 1])
         return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
     def _held(self) -> dict[int, int]:
         """Mural id -> how many of the view's elements it holds: from the counts summary, or
-        for a selection or a score range (which it cannot answer) one GROUP BY of the rows."""
+        for a selection or a score range (which it cannot count) one GROUP BY of the rows."""
         if self.flt.countable:
             rows = self.flt.narrowed(ElementCount.objects.filter(visible=True)).order_by()
             return dict(rows.values_list("mural_id").annotate(n=Sum("count")))
         rows = self.flt.queryset().order_by()
         return dict(rows.values_list("mural_id").annotate(n=Count("id")))
+
+    def _murals_holding(self) -> list[int]:
+        """The murals that may hold the view's elements (up to one more than PER_MURAL_MAX),
+        for sort=score: from the counts summary, which ignores a score range (each mural's
+        part applies it), so only a selection is grouped from its rows."""
+        if self.flt.ids:
+            return list(self._held())
+        flt = replace(self.flt, score_min=None, score_max=None)
+        rows = flt.narrowed(ElementCount.objects.filter(visible=True)).order_by()
+        return list(rows.values_list("mural_id", flat=True).distinct()[: PER_MURAL_MAX + 1])
 
     def _best_per_mural(self, murals: list[int], start: int, want: int) -> list[Element]:
         """Rows start..start+want by score when the facets leave a few murals: the best
