@@ -6,9 +6,13 @@ COCO matches detections best score first, so the matches of the detections at or
 confidence do not depend on the ones below it: one matching of all answers gives precision and
 recall at every confidence exactly.
 
-The rule (issue 16): the lowest confidence at which precision is at least `target` (0.9), so
-recall is as high as that precision allows; where no confidence reaches it, the confidence of
-the best F1. Classes without ground truth or without answers get no threshold (None).
+The rule (issue 16): the lowest confidence at which precision is at least `target` (0.9) with
+95% confidence (the Wilson lower bound of the answers above it), so recall is as high as that
+precision allows on murals the threshold has not seen. The point estimate alone puts the cut
+where precision only just reaches the target, and half the time new murals fall below it.
+Where too few answers can show it with that confidence, the lowest confidence whose observed
+precision reaches the target; where none does, the confidence of the best F1. Each pick says
+which rule made it. Classes without ground truth or without answers get no threshold (None).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from .coco import Boxes, _evaluated, _records
 PRECISION_TARGET = 0.9
 MATCH_IOU = 0.5
 CURVE_STEP = 0.05  # the confidences the reported curve is read at
+CONFIDENCE_Z = 1.6448536  # one-sided 95%: the normal quantile of the Wilson lower bound
 
 
 @dataclass(frozen=True)
@@ -109,15 +114,29 @@ def pick_threshold(answers: ClassAnswers, target: float = PRECISION_TARGET) -> d
     # a cut can only fall after the last detection of a score (ties go together)
     last = np.r_[answers.scores[1:] != answers.scores[:-1], True]
     candidates = np.flatnonzero(last)
+    sure = candidates[wilson_lower(hits, count)[candidates] >= target]
     reaching = candidates[precision[candidates] >= target]
-    if reaching.size:
-        cut, rule = int(reaching[-1]), f"lowest confidence with precision >= {target}"
+    if sure.size:
+        cut = int(sure[-1])
+        rule = f"lowest confidence with precision >= {target} at 95% confidence"
+    elif reaching.size:
+        cut = int(reaching[-1])
+        rule = f"lowest confidence with precision >= {target} (too few answers for 95% confidence)"
     else:
         f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
         best = candidates[f1[candidates] == f1[candidates].max()]
         cut, rule = int(best[0]), f"best F1 (precision {target} not reached)"
     threshold = math.floor(float(answers.scores[cut]) * 1e6) / 1e6
     return {"threshold": threshold, **_point(answers, threshold), "rule": rule}
+
+
+def wilson_lower(hits: np.ndarray, count: np.ndarray, z: float = CONFIDENCE_Z) -> np.ndarray:
+    """The Wilson score interval's lower bound of hits/count (one-sided, z)."""
+    n = count.astype(np.float64)
+    p = hits / n
+    centre = p + z * z / (2 * n)
+    spread = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n)
 
 
 def _point(answers: ClassAnswers, threshold: float) -> dict:

@@ -22,6 +22,7 @@ from indexer.training.thresholds import (
     operating_points,
     pick_threshold,
     thresholds_of,
+    wilson_lower,
 )
 from tests.factories import add_element, make_mural
 
@@ -44,6 +45,34 @@ def test_the_lowest_confidence_keeping_precision_0_9_is_picked():
     assert picked["precision"] == pytest.approx(10 / 11, abs=1e-4)
     assert picked["recall"] == pytest.approx(10 / 12, abs=1e-4)
     assert picked["rule"].startswith("lowest confidence with precision >= 0.9")
+
+
+def bound(point: dict) -> float:
+    return wilson_lower(np.array([point["true_positives"]]), np.array([point["detections"]]))[0]
+
+
+def test_with_enough_answers_the_cut_keeps_precision_0_9_at_95_percent_confidence():
+    # 200 hits, then 40 answers of which every fourth is a hit: observed precision reaches 0.9
+    # only near the bottom, the Wilson lower bound of the answers above much higher up
+    rows = [(0.99 - 0.002 * i, True) for i in range(200)]
+    rows += [(0.59 - 0.01 * i, i % 4 == 0) for i in range(40)]
+    points = answers(rows, truths=215)
+    picked = pick_threshold(points)
+    assert picked["rule"] == "lowest confidence with precision >= 0.9 at 95% confidence"
+    assert bound(points.at(picked["threshold"])) >= 0.9
+    # one answer further down the bound drops under 0.9, though the observed precision does not
+    lower = points.scores[points.scores < picked["threshold"]][0]
+    below = points.at(float(lower))
+    assert below["precision"] >= 0.9
+    assert bound(below) < 0.9
+
+
+def test_the_wilson_bound_is_scipys():
+    from scipy.stats import binomtest
+
+    for hits, count in [(9, 10), (90, 100), (900, 1000), (25, 25)]:
+        low = binomtest(hits, count).proportion_ci(0.90, method="wilson").low
+        assert wilson_lower(np.array([hits]), np.array([count]))[0] == pytest.approx(low)
 
 
 def test_best_f1_where_precision_0_9_is_never_reached():
