@@ -11,6 +11,7 @@ queried category on its mural.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,10 +34,6 @@ EXAMPLE_QUERIES = 5  # example queries per category
 FIRST_CAVE = 90_000  # the evaluation murals' caves: far from any real cave number
 MATCH_IOU = 0.5
 PRIOR = 0.05  # the category prior measured against the default (chosen before, not tuned)
-
-
-class _RollBack(Exception):
-    """Raised inside the evaluation's transaction to undo it."""
 
 
 @dataclass
@@ -67,27 +64,36 @@ def evaluate_search(
     """The benchmark record (see the module doc). `resolve()` gives (detector, config,
     thresholds) as the index command uses them; `progress` wraps the murals generated (tqdm),
     `index_progress` is index_murals' progress factory."""
-    with tempfile.TemporaryDirectory(prefix="evaluate-search-") as tmp:
+    with scratch_catalogue("evaluate-search-") as folder:
+        truth, rows = index_held_out(
+            folder, murals, size, seed, resolve, (progress, index_progress),
+            title="evaluate_search",
+        )  # fmt: skip
+        return measure(truth, [FIRST_CAVE + i for i in range(len(rows))], seed)
+
+
+@contextlib.contextmanager
+def scratch_catalogue(prefix: str, **folders: str):
+    """A temporary folder holding the pyramids, vectors and jobs (and the settings named in
+    `folders`, as sub-folders of it) and a transaction rolled back on leaving: whatever is
+    ingested, indexed or trained inside leaves no row and no file behind."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         folder = Path(tmp)
         overrides = {
             "PYRAMID_DIR": folder / "pyramids",
             "VECTOR_INDEX_PATH": folder / "vectors" / "elements.faiss",
             "JOBS_DIR": folder / "jobs",
+            **{name: folder / sub for name, sub in folders.items()},
         }
-        record: dict = {}
-        try:
-            with override_settings(**overrides), transaction.atomic():
-                truth, caves = _index_held_out(
-                    folder, murals, size, seed, resolve, (progress, index_progress)
-                )
-                record = measure(truth, caves, seed)
-                raise _RollBack
-        except _RollBack:
-            pass
-    return record
+        with override_settings(**overrides), transaction.atomic():
+            yield folder
+            transaction.set_rollback(True)
 
 
-def _index_held_out(folder, count, size, seed, resolve, progress) -> tuple[Truth, list[int]]:
+def index_held_out(folder, count, size, seed, resolve, progress, title: str) -> tuple[Truth, list]:
+    """`count` synthetic murals of `seed` generated under `folder`, ingested (caves from
+    FIRST_CAVE) and indexed with `resolve()`'s detector: their ground truth and Mural rows.
+    Call it inside a transaction that is rolled back, with the files' settings overridden."""
     from indexer.synthetic import plan_murals, write_mural_image
 
     progress, index_progress = progress
@@ -98,7 +104,7 @@ def _index_held_out(folder, count, size, seed, resolve, progress) -> tuple[Truth
         write_mural_image(spec, image)
         mural = ingest_mural(
             image, site="mogao", cave=FIRST_CAVE + index, wall="south", period="high-tang",
-            title=f"evaluate_search seed {seed} #{index}",
+            title=f"{title} seed {seed} #{index}",
         )  # fmt: skip
         image.unlink()
         truth[mural.pk] = [(i.category, (i.x, i.y, i.w, i.h)) for i in spec.instances]
@@ -107,7 +113,7 @@ def _index_held_out(folder, count, size, seed, resolve, progress) -> tuple[Truth
     failed = [job for job in jobs if job.state != IndexJob.State.DONE]
     if failed:
         raise RuntimeError(f"indexing failed: {failed[0].error}")
-    return Truth(truth), [FIRST_CAVE + i for i in range(len(rows))]
+    return Truth(truth), rows
 
 
 def _precision(results, truth: Truth, slug: str, n: int) -> float | None:

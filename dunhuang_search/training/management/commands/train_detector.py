@@ -97,14 +97,15 @@ def build_dataset_from_options(options: dict, out_dir: Path, names: list[str]) -
     def progress(items, **kwargs):
         return tqdm(items, disable=None, **kwargs)
 
+    reviewed = options.get("murals")  # None: every mural with accepted labels
     if options.get("from_active"):  # the reviewed murals, and synthetic ones if asked
-        murals = labelled_murals(names)
+        murals = labelled_murals(names, reviewed)
         if options["synthetic"]:
             murals += synthetic_from_options(options, names, progress)
     elif options["synthetic"]:
         murals = synthetic_from_options(options, names, progress)
     else:
-        murals = labelled_murals(names)
+        murals = labelled_murals(names, reviewed)
     info = build_yolo_dataset(
         murals,
         names,
@@ -169,7 +170,7 @@ class Command(DatabaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            record = self._train(options)
+            record = train_detector(options)
         except (TrainingError, DatasetError) as exc:
             raise CommandError(str(exc), returncode=2) from exc
         if record.get("activation"):
@@ -182,47 +183,49 @@ class Command(DatabaseCommand):
                 + (", active" if record["active"] else "")
             )
 
-    def _train(self, options: dict) -> dict:
-        name = options["name"] or default_name()
-        active = from_active(options) if options["from_active"] else active_detector()
-        check_before_building(options, name)  # before minutes of data set building
-        names = class_names()
-        Path(settings.DATASETS_DIR).mkdir(parents=True, exist_ok=True)
-        with contextlib.ExitStack() as stack:
-            if options["run_dir"]:
-                run_dir = Path(options["run_dir"]).resolve()  # ultralytics nests relative paths
-                run_dir.mkdir(parents=True, exist_ok=True)
-            else:
-                run_dir = Path(
-                    stack.enter_context(
-                        tempfile.TemporaryDirectory(
-                            prefix=f"train-{name}-", dir=settings.DATASETS_DIR
-                        )
-                    )
+
+def train_detector(options: dict) -> dict:
+    """Train, register and (as asked) compare and activate: the command's work, for the
+    options its parser gives (`murals`, a Mural queryset or list, limits the accepted labels
+    to those murals); returns the record the command prints."""
+    name = options["name"] or default_name()
+    active = from_active(options) if options["from_active"] else active_detector()
+    check_before_building(options, name)  # before minutes of data set building
+    names = class_names()
+    Path(settings.DATASETS_DIR).mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        if options["run_dir"]:
+            run_dir = Path(options["run_dir"]).resolve()  # ultralytics nests relative paths
+            run_dir.mkdir(parents=True, exist_ok=True)
+        else:
+            run_dir = Path(
+                stack.enter_context(
+                    tempfile.TemporaryDirectory(prefix=f"train-{name}-", dir=settings.DATASETS_DIR)
                 )
-            data_dir, dataset = dataset_for_run(options, run_dir, names)
-            train_options = train_options_from(options, dataset["geometry"])
-            best, summary = train(data_dir / "data.yaml", train_options, run_dir / "runs")
-            row = register_trained(best, name, options, dataset, train_options, summary)
-            comparison, activation = None, ""
-            if options["compare"] or options["activate_if_better"]:
-                comparison = compare(row, active, data_dir, names)
-                if options["activate_if_better"]:
-                    _, activation = activate_if_better(row, comparison)
-                row.refresh_from_db()
-        return {
-            "name": row.name,
-            "weights": row.weights,
-            "classes": row.classes,
-            "tile_size": row.tile_size,
-            "scale": row.scale,
-            "metrics": row.metrics,
-            "parameters": row.parameters,
-            "active": row.is_active,
-            "comparison": comparison,
-            "activation": activation,
-            "thresholds": row.thresholds,
-        }
+            )
+        data_dir, dataset = dataset_for_run(options, run_dir, names)
+        train_options = train_options_from(options, dataset["geometry"])
+        best, summary = train(data_dir / "data.yaml", train_options, run_dir / "runs")
+        row = register_trained(best, name, options, dataset, train_options, summary)
+        comparison, activation = None, ""
+        if options["compare"] or options["activate_if_better"]:
+            comparison = compare(row, active, data_dir, names)
+            if options["activate_if_better"]:
+                _, activation = activate_if_better(row, comparison)
+            row.refresh_from_db()
+    return {
+        "name": row.name,
+        "weights": row.weights,
+        "classes": row.classes,
+        "tile_size": row.tile_size,
+        "scale": row.scale,
+        "metrics": row.metrics,
+        "parameters": row.parameters,
+        "active": row.is_active,
+        "comparison": comparison,
+        "activation": activation,
+        "thresholds": row.thresholds,
+    }
 
 
 def from_active(options: dict):
@@ -314,10 +317,20 @@ def register_trained(
         "nbs": train_options.nbs,
         "train_seconds": summary["seconds"],
         "seconds_per_epoch": summary["seconds_per_epoch"],
-        "dataset": {k: dataset[k] for k in ("train_tiles", "val_tiles", "train_boxes",
-                                              "val_boxes", "train_murals", "val_murals")},
-        "source": "synthetic" if options["synthetic"] else (
-            str(options["data"]) if options["data"] else "accepted elements"),
+        "dataset": {
+            k: dataset[k]
+            for k in (
+                "train_tiles",
+                "val_tiles",
+                "train_boxes",
+                "val_boxes",
+                "train_murals",
+                "val_murals",
+            )
+        },
+        "source": "synthetic"
+        if options["synthetic"]
+        else (str(options["data"]) if options["data"] else "accepted elements"),
     }
     if options.get("from_active"):
         parameters["from_active"] = options["model"]
