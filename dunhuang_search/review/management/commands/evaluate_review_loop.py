@@ -17,14 +17,9 @@ from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from dunhuang_search.commands import DatabaseCommand, parse_size
-from dunhuang_search.inference import ModelLoadError
 from dunhuang_search.review.loop_eval import evaluate_review_loop
 from dunhuang_search.training.labels import class_names
-from dunhuang_search.training.management.commands.index import (
-    ProgressBars,
-    operating_thresholds,
-    resolve_detector,
-)
+from dunhuang_search.training.management.commands.index import ProgressBars, detector_resolver
 from indexer.training.datasets import DatasetError
 from indexer.training.train import TrainingError
 
@@ -62,13 +57,7 @@ class Command(DatabaseCommand):
         size = parse_size(options["size"], "--size", min_side=512)
         class_names()  # refuses an empty category table with one line
 
-        def resolve():
-            try:
-                detector, config = resolve_detector(options["runtime"])
-            except ModelLoadError as exc:
-                raise CommandError(str(exc), returncode=2) from exc
-            return detector, config, operating_thresholds()
-
+        resolve = detector_resolver(options["runtime"])
         keys = ("epochs", "batch", "device", "val_fraction", "optimizer", "lr0")
         train = {key: options[key] for key in keys}
         bars = ProgressBars()

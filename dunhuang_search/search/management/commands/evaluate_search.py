@@ -16,14 +16,9 @@ from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from dunhuang_search.commands import DatabaseCommand, parse_size
-from dunhuang_search.inference import ModelLoadError
 from dunhuang_search.search.evaluation import evaluate_search
 from dunhuang_search.training.labels import class_names
-from dunhuang_search.training.management.commands.index import (
-    ProgressBars,
-    operating_thresholds,
-    resolve_detector,
-)
+from dunhuang_search.training.management.commands.index import ProgressBars, detector_resolver
 
 TARGETS = {"p_at_24": 0.9, "example_p_at_5": 0.9}
 
@@ -46,13 +41,7 @@ class Command(DatabaseCommand):
         size = parse_size(options["size"], "--size", min_side=512)
         class_names()  # refuses an empty category table with one line
 
-        def resolve():
-            try:
-                detector, config = resolve_detector(options["runtime"])
-            except ModelLoadError as exc:
-                raise CommandError(str(exc), returncode=2) from exc
-            return detector, config, operating_thresholds()
-
+        resolve = detector_resolver(options["runtime"])
         bars = ProgressBars()
         try:
             record = evaluate_search(

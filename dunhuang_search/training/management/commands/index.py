@@ -48,6 +48,21 @@ def operating_thresholds() -> dict[str, float]:
     return active_detector().threshold_values()
 
 
+def detector_resolver(runtime: str | None = None):
+    """For the benchmarks that index held-out murals: a function giving (detector, config,
+    thresholds) as `index` uses them, loaded when called; weights that cannot be loaded are a
+    CommandError (exit 2)."""
+
+    def resolve():
+        try:
+            detector, config = resolve_detector(runtime)
+        except ModelLoadError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        return detector, config, operating_thresholds()
+
+    return resolve
+
+
 def job_report(job: IndexJob) -> dict:
     return {
         "job": job.pk,
