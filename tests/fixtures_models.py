@@ -82,7 +82,7 @@ DEMO_DETECTOR = Path(__file__).resolve().parents[1] / "fixtures/detector/dunhuan
 @pytest.fixture(scope="session")
 def demo_detector_weights() -> Path:
     """The committed demo detector (YOLOv8n trained on synthetic murals; classes = the five
-    category slugs; 320 px tiles at scale 0.5, as its .json card says).
+    category slugs; 640 px tiles at scale 0.5, as its .json card says).
 
     A real trained model, the same on every machine: tests that need confident boxes use it
     rather than a model trained during the run, whose few steps from scratch find boxes or not

@@ -15,7 +15,7 @@ from indexer.vectors import VectorIndex
 
 @pytest.fixture
 def detector_settings(settings, demo_detector_weights):
-    """The demo detector at its card's geometry (320 px tiles at scale 0.5) and the product's
+    """The demo detector at its card's geometry (640 px tiles at scale 0.5) and the product's
     default confidence: what `make demo` indexes with."""
     settings.DETECTOR_WEIGHTS = str(demo_detector_weights)
     return settings

@@ -24,11 +24,11 @@ pytestmark = pytest.mark.django_db
 def test_it_indexes_a_mural_into_elements_pgvector_and_faiss(
     index, faiss_ids, detector_settings, tmp_path
 ):
-    mural = synthetic_mural(tmp_path, seed=21)
+    mural = synthetic_mural(tmp_path, seed=21, size=(1920, 1920))
     (job,) = index([mural])
     assert job.state == IndexJob.State.DONE and job.percent == 100
-    # 1280 x 960 at the demo detector's scale 0.5 is 640 x 480: 3 x 2 windows of 320
-    assert job.tiles_total == job.tiles_done == 6
+    # 1920 x 1920 at the demo detector's scale 0.5 is 960 x 960: 2 x 2 half-overlap windows of 640
+    assert job.tiles_total == job.tiles_done == 4
     elements = list(Element.objects.filter(mural=mural))
     assert len(elements) == job.elements_found > 0
     for element in elements:
@@ -138,11 +138,11 @@ def test_verify_index_reports_drift_and_rebuild_index_repairs_it(index, tmp_path
 
 @pytest.mark.django_db(transaction=True)
 def test_the_index_command_reports_json(detector_settings, isolated_var, tmp_path):
-    mural = synthetic_mural(tmp_path, seed=21)
+    mural = synthetic_mural(tmp_path, seed=21, size=(1920, 1920))
     env = {"DETECTOR_WEIGHTS": detector_settings.DETECTOR_WEIGHTS}
     result = run_manage("index", "--mural", str(mural.pk), "--json", var_dir=isolated_var, env=env)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["failed"] == 0 and report["jobs"][0]["state"] == "done"
     assert report["jobs"][0]["elements"] == Element.objects.filter(mural=mural).count()
-    assert report["jobs"][0]["tiles"] == 6
+    assert report["jobs"][0]["tiles"] == 4

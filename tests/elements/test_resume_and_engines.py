@@ -22,8 +22,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 def test_a_killed_run_resumes_with_no_duplicate_and_no_lost_element(
     demo_detector_weights, element_boxes, isolated_var, tmp_path
 ):
-    mural = synthetic_mural(tmp_path, seed=31, size=(2600, 1900))
-    env = {**manage_env(isolated_var), "DETECTOR_WEIGHTS": str(demo_detector_weights)}
+    mural = synthetic_mural(tmp_path, seed=31, size=(3200, 2400))  # 12 windows of 640 at 0.5
+    env = {
+        **manage_env(isolated_var),
+        "DETECTOR_WEIGHTS": str(demo_detector_weights),
+        "DUNHUANG_BATCH_SIZE": "2",  # six checkpointed batches
+    }
     command = [sys.executable, str(ROOT / "manage.py"), "index", "--mural", str(mural.pk)]
     checkpoint = isolated_var / "jobs" / f"mural-{mural.pk}" / "tiles.jsonl"
 
@@ -58,7 +62,7 @@ def test_a_killed_run_resumes_with_no_duplicate_and_no_lost_element(
 
 
 def test_the_local_and_ray_engines_give_identical_elements(index, element_boxes, tmp_path):
-    mural = synthetic_mural(tmp_path, seed=21)
+    mural = synthetic_mural(tmp_path, seed=21, size=(1920, 1920))
     (local,) = index([mural], engine="local")
     by_local = element_boxes(mural)
     (ray,) = index([mural], engine="ray")

@@ -23,7 +23,7 @@ def test_the_demo_detector_is_small_and_carries_its_card():
     assert DEMO.stat().st_size <= 10 * 1024 * 1024
     card = weights_card(DEMO)
     assert card["classes"] == list(CATEGORIES)
-    assert (card["tile_size"], card["scale"]) == (320, 0.5)
+    assert (card["tile_size"], card["scale"]) == (640, 0.5)
     assert card["command"].startswith("python manage.py train_detector")
     detector = Detector(DEMO, device="cpu")
     assert [detector.names[i] for i in sorted(detector.names)] == list(CATEGORIES)
@@ -36,7 +36,7 @@ def test_load_demo_registers_the_demo_detector_and_indexes_with_it(isolated_var,
     call_command("load_demo", "--count", "1", "--size", "1600x1200", "--seed", "11")
     row = DetectorModel.active()
     assert row is not None and row.weights == str(DEMO)
-    assert (active_detector().tile_size, active_detector().scale) == (320, 0.5)
+    assert (active_detector().tile_size, active_detector().scale) == (640, 0.5)
     job = IndexJob.objects.get()
     assert job.state == IndexJob.State.DONE, job.error
     found = Element.objects.filter(source=Element.Source.DETECTOR)

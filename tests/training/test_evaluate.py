@@ -55,7 +55,7 @@ def test_evaluate_detector_prints_table_3_for_tiles_and_murals(tmp_path, demo_de
     result = run_manage(
         "evaluate_detector", "--model", str(demo_detector_weights), "--synthetic", "1",
         "--synthetic-size", "960x700", "--synthetic-seed", "77", "--json",
-        var_dir=tmp_path / "var", env={"DUNHUANG_TILE_SIZE": "320"},
+        var_dir=tmp_path / "var",
     )
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout.strip().splitlines()[-1])
@@ -64,7 +64,7 @@ def test_evaluate_detector_prints_table_3_for_tiles_and_murals(tmp_path, demo_de
         assert set(metrics) >= {"map50_95", "map50", "ar", "per_category"}
         assert 0 <= metrics["map50_95"] <= metrics["map50"] <= 1
         assert set(metrics["per_category"]) == set(NAMES)
-    assert record["model"]["tile_size"] == 320
+    assert record["model"]["tile_size"] == 640  # the card's geometry
     assert record["dataset"]["murals"] == 1 and record["dataset"]["seed"] == 77
 
 

@@ -82,7 +82,7 @@ def test_a_worse_model_is_never_activated_and_an_equal_one_is(demo_detector_weig
     ("args", "message"),
     [
         (["--from-active", "--model", "other.pt"], "drop --model"),
-        (["--from-active", "--tile", "640"], "drop --tile and --scale"),
+        (["--from-active", "--tile", "320"], "drop --tile and --scale"),
         (["--activate", "--activate-if-better", "--synthetic", "1"], "not both"),
     ],
 )
