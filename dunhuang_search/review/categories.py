@@ -5,6 +5,7 @@ embedder), put into the review queue as hidden `proposal` elements until someone
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 
@@ -13,7 +14,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
+from dunhuang_search.catalogue.models import Mural
 from dunhuang_search.elements.models import Category, Element
+from dunhuang_search.inference import ModelLoadError
 from dunhuang_search.search.engine import loaded_index
 from dunhuang_search.search.query import SearchInputError
 from dunhuang_search.search.similarity import exact_pgvector, nearest
@@ -21,6 +24,7 @@ from dunhuang_search.search.similarity import exact_pgvector, nearest
 from . import embedding, fewshot
 from .actions import ReviewError, create_manual
 
+log = logging.getLogger(__name__)
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 MAX_K = 1_000
 OVERFETCH = 8  # candidates read per result wanted, before overlaps are removed
@@ -68,18 +72,41 @@ def add_example(slug, mural_id, bbox, user) -> Element:
     return create_manual(mural_id, bbox, category.slug, user, note="few-shot example")
 
 
-def examples_of(category: Category) -> tuple[np.ndarray, str]:
+def examples_of(category: Category) -> tuple[np.ndarray, str, list[tuple]]:
     """The vectors of the category's people-confirmed elements (manual or accepted) of their
-    most common embedder, and that embedder's id."""
+    most common embedder, that embedder's id, and the examples' boxes."""
     rows = list(
         Element.objects.filter(category=category, embedding__isnull=False)
         .filter(Q(source=Element.Source.MANUAL) | Q(review_state=Element.Review.ACCEPTED))
-        .values_list("embedder", "embedding")
+        .values_list("embedder", "embedding", "x", "y", "w", "h")
     )
     if not rows:
         raise ReviewError(f"category {category.slug!r} has no examples yet: mark 3 to 10 first")
-    embedder_id = Counter(e for e, _ in rows).most_common(1)[0][0]
-    return np.stack([np.asarray(v) for e, v in rows if e == embedder_id]), embedder_id
+    embedder_id = Counter(r[0] for r in rows).most_common(1)[0][0]
+    mine = [r for r in rows if r[0] == embedder_id]
+    return np.stack([np.asarray(r[1]) for r in mine]), embedder_id, [r[2:] for r in mine]
+
+
+def box_embedder(embedder_id: str) -> fewshot.Embed | None:
+    """The refinement's embed(mural_id, boxes) with the configured embedder, or None when that
+    is not the examples' embedder (their vectors would not compare) or cannot be loaded. A
+    mural whose pyramid cannot be read gives None: its candidates keep their boxes."""
+    try:
+        embedder = embedding.shared_embedder()
+    except ModelLoadError as exc:
+        log.warning("find more without refinement: %s", exc)
+        return None
+    if embedder.id != embedder_id:
+        return None
+
+    def embed(mural_id: int, boxes: list) -> np.ndarray | None:
+        try:
+            return embedding.embed_boxes(Mural.objects.get(pk=mural_id), boxes, embedder)[0]
+        except embedding.EmbedError as exc:
+            log.warning("find more keeps the unrefined boxes of mural %s: %s", mural_id, exc)
+            return None
+
+    return embed
 
 
 def background(embedder_id: str, category: Category, n: int = fewshot.NEGATIVES) -> np.ndarray:
@@ -113,16 +140,17 @@ def _hits(direction, embedder_id: str, condition: Q, wanted: int) -> list[tuple[
     return exact_pgvector(queryset, direction.vector, wanted)
 
 
-def propose(slug, k: int = 20, method: str | None = None) -> dict:
-    """{"category", "method", "results": [{mural_id, bbox, score, source, element_id}]}, the
-    k best candidates, best first."""
+def propose(slug, k: int = 20, method: str | None = None, refine: bool = True) -> dict:
+    """{"category", "method", "results": [{mural_id, bbox, score, source, element_id,
+    refined}]}, the k best candidates, best first; with `refine`, the best are re-boxed to the
+    examples' aspect (fewshot.refine) where the configured embedder made the examples' vectors."""
     category = find_category(slug)
     method = method or fewshot.DEFAULT_METHOD
     if method not in fewshot.METHODS:
         raise ReviewError(f"method must be one of {', '.join(fewshot.METHODS)}, not {method!r}")
     if not isinstance(k, int) or not 1 <= k <= MAX_K:
         raise ReviewError(f"k must be an integer from 1 to {MAX_K}, not {k!r}")
-    examples, embedder_id = examples_of(category)
+    examples, embedder_id, example_boxes = examples_of(category)
     negatives = background(embedder_id, category) if method == "probe" else np.zeros((0, 1))
     direction = fewshot.fit_direction(examples, negatives, method)
     hits = _hits(direction, embedder_id, candidates_q(category), k * OVERFETCH)
@@ -143,7 +171,16 @@ def propose(slug, k: int = 20, method: str | None = None) -> dict:
         .values_list("mural_id", "x", "y", "w", "h")
     ):
         existing.setdefault(mural_id, []).append(tuple(box))
-    chosen = fewshot.select(ranked, k, existing)
+    embed = box_embedder(embedder_id) if refine and ranked else None
+    if embed is None:
+        chosen = fewshot.select(ranked, k, existing)
+    else:
+        bounds = dict(
+            (pk, (w, h))
+            for pk, w, h in Mural.objects.filter(pk__in=murals).values_list("pk", "width", "height")
+        )
+        aspect = fewshot.example_aspect(example_boxes)
+        chosen = fewshot.select_refined(ranked, k, existing, aspect, direction, bounds, embed)
     return {
         "category": category.slug,
         "method": direction.method,
@@ -151,13 +188,37 @@ def propose(slug, k: int = 20, method: str | None = None) -> dict:
     }
 
 
+def proposal_vectors(results: list[dict]) -> list[tuple]:
+    """(vector, embedder id) of each result: its candidate's stored vector, or for a refined
+    box, the box embedded afresh (one batch per mural)."""
+    source_ids = [r["element_id"] for r in results if not r.get("refined")]
+    found = Element.objects.filter(pk__in=source_ids).values_list("pk", "embedding", "embedder")
+    stored = {pk: (vector, embedder_id) for pk, vector, embedder_id in found}
+    vectors = [
+        None if r.get("refined") else stored.get(r["element_id"], (None, "")) for r in results
+    ]
+    by_mural: dict[int, list[int]] = {}
+    for n, r in enumerate(results):
+        if r.get("refined"):
+            by_mural.setdefault(r["mural_id"], []).append(n)
+    for mural_id, rows in by_mural.items():
+        mural = Mural.objects.filter(pk=mural_id).first()
+        if mural is None:
+            raise ReviewError(f"unknown mural {mural_id}")
+        try:
+            made, embedder_id = embedding.embed_boxes(mural, [results[n]["bbox"] for n in rows])
+        except embedding.EmbedError as exc:
+            raise ReviewError(str(exc)) from exc
+        for n, vector in zip(rows, made, strict=True):
+            vectors[n] = (vector, embedder_id)
+    return vectors
+
+
 def queue_proposals(result: dict) -> list[int]:
     """Store a propose() result as `proposal` elements of its category (hidden until accepted,
-    with their candidate's vector, added to FAISS); returns their ids."""
+    with their box's vector, added to FAISS); returns their ids."""
     category = find_category(result["category"])
-    source_ids = [r["element_id"] for r in result["results"]]
-    found = Element.objects.filter(pk__in=source_ids).values_list("pk", "embedding", "embedder")
-    vectors = {pk: (vector, embedder_id) for pk, vector, embedder_id in found}
+    vectors = proposal_vectors(result["results"])
     rows = [
         Element(
             mural_id=r["mural_id"],
@@ -170,10 +231,10 @@ def queue_proposals(result: dict) -> list[int]:
             confident=False,
             source=Element.Source.PROPOSAL,
             model_version=f"fewshot-{result['method']}",
-            embedding=vectors.get(r["element_id"], (None, ""))[0],
-            embedder=vectors.get(r["element_id"], (None, ""))[1],
+            embedding=vector,
+            embedder=embedder_id,
         )
-        for r in result["results"]
+        for r, (vector, embedder_id) in zip(result["results"], vectors, strict=True)
     ]
     with transaction.atomic():
         created = Element.objects.bulk_create(rows)

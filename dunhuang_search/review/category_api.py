@@ -45,6 +45,7 @@ class CandidateSerializer(serializers.Serializer):
     score = serializers.FloatField()
     source = serializers.CharField()
     element_id = serializers.IntegerField(allow_null=True)
+    refined = serializers.BooleanField(help_text="re-boxed to the examples' aspect")
 
 
 class ProposalsSerializer(serializers.Serializer):
@@ -87,14 +88,18 @@ class ExamplesView(APIView):
 PROPOSAL_PARAMETERS = [
     OpenApiParameter("k", int, description="how many candidates (default 20)"),
     OpenApiParameter("method", str, enum=list(fewshot.METHODS)),
+    OpenApiParameter("refine", int, enum=[0, 1], description="re-box the best (default 1)"),
 ]
 
 
-def proposal_options(request: Request) -> tuple[int, str | None]:
+def proposal_options(request: Request) -> tuple[int, str | None, bool]:
     text = request.query_params.get("k", "20")
     if not text.isdigit():
         raise actions.ReviewError(f"k must be a whole number, not {text!r}")
-    return int(text), request.query_params.get("method") or None
+    refine = request.query_params.get("refine", "1")
+    if refine not in ("0", "1"):
+        raise actions.ReviewError(f"refine must be 0 or 1, not {refine!r}")
+    return int(text), request.query_params.get("method") or None, refine == "1"
 
 
 class ProposalsView(APIView):
@@ -114,6 +119,6 @@ class ProposalsView(APIView):
     def post(self, request: Request, slug: str) -> Response:
         try:
             result = categories.propose(slug, *proposal_options(request))
+            return Response({**result, "queued": categories.queue_proposals(result)})
         except actions.ReviewError as exc:
             return refusal(exc)
-        return Response({**result, "queued": categories.queue_proposals(result)})

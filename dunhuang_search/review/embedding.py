@@ -32,15 +32,21 @@ def shared_embedder():
 def embed_box(mural: Mural, box: list[int], embedder=None) -> tuple[np.ndarray, str]:
     """The vector of the mural's pixels at box [x, y, w, h] (with the indexer's context margin)
     and the embedder's id. Raises EmbedError if the embedder or the pixels cannot be read."""
-    x, y, w, h = box
-    det = Detection(x, y, x + w, y + h, 1.0, 0)
+    vectors, embedder_id = embed_boxes(mural, [box], embedder)
+    return vectors[0], embedder_id
+
+
+def embed_boxes(mural: Mural, boxes: list, embedder=None) -> tuple[np.ndarray, str]:
+    """The vectors of several boxes of one mural (one pyramid open, the embedder's batches)."""
+    dets = [Detection(x, y, x + w, y + h, 1.0, 0) for x, y, w, h in boxes]
     try:
         embedder = embedder or shared_embedder()
         pyramid = Pyramid(mural.pyramid_path)
-        vector = embed_crop_batch(pyramid, [det], embedder, IndexConfig())[0]
+        vectors = embed_crop_batch(pyramid, dets, embedder, IndexConfig())
     except (ModelLoadError, OSError, pyvips.Error) as exc:
-        raise EmbedError(f"cannot embed the box {box} of mural {mural.pk}: {exc}") from exc
-    return np.asarray(vector, dtype=np.float32), embedder.id
+        what = f"the box {list(boxes[0])}" if len(boxes) == 1 else f"{len(boxes)} boxes"
+        raise EmbedError(f"cannot embed {what} of mural {mural.pk}: {exc}") from exc
+    return np.asarray(vectors, dtype=np.float32), embedder.id
 
 
 def sync_element_vectors(element_ids: list[int]) -> None:

@@ -6,9 +6,9 @@ source "detector"). Candidates are the walls' dense windows, planned as the inde
 (indexer.dense.plan_windows, default sides), plus those other boxes. n examples of the target
 are marked on the first walls; the rest of its boxes are the ground truth. Both rankers are
 fitted (the probe against random windows of the example walls), the product's selection runs
-(skip overlaps with the examples, one candidate per spot) and we report precision@20 and
-recall@100: a candidate is a hit when its IoU with a ground-truth box not found by a better
-candidate is at least HIT_IOU.
+(skip overlaps with the examples, one candidate per spot; with and without the refinement of the
+best candidates' boxes) and we report precision@20 and recall@100: a candidate is a hit when its
+IoU with a ground-truth box not found by a better candidate is at least HIT_IOU.
 """
 
 from __future__ import annotations
@@ -80,6 +80,21 @@ def candidates_of(walls: Sequence[Wall], embedder, report: Callable | None = Non
     return Candidates(np.array(wall_ids), boxes, sources, np.concatenate(vectors))
 
 
+def wall_embedder(walls: Sequence[Wall], embedder) -> fewshot.Embed:
+    """The refinement's embed(wall index, boxes): crops with the indexer's 10% margin, each box
+    embedded once however many runs ask for it."""
+    cache: dict[tuple[int, Box], np.ndarray] = {}
+
+    def embed(wall: int, boxes: list[Box]) -> np.ndarray:
+        missing = list(dict.fromkeys(b for b in boxes if (wall, b) not in cache))
+        if missing:
+            vectors = embed_all(embedder, [crop(walls[wall].pixels, b, 0.1) for b in missing])
+            cache.update(zip(((wall, b) for b in missing), vectors, strict=True))
+        return np.stack([cache[(wall, b)] for b in boxes])
+
+    return embed
+
+
 def pick_examples(walls: Sequence[Wall], n: int) -> list[tuple[int, Box]]:
     """The first n target boxes, wall by wall: (wall index, box)."""
     picked = [(i, box) for i, wall in enumerate(walls) for box in wall.targets]
@@ -95,7 +110,9 @@ def score_run(
     example_vectors: np.ndarray,
     method: str,
     seed: int,
+    embed: fewshot.Embed | None = None,
 ) -> dict:
+    """One run; with `embed`, the best candidates' boxes are refined as the product does."""
     rng = np.random.default_rng(seed)
     pool = np.arange(len(candidates.boxes))  # random windows and known other-class boxes
     negatives = candidates.vectors[rng.choice(pool, min(len(pool), fewshot.NEGATIVES), False)]
@@ -110,7 +127,12 @@ def score_run(
     existing: dict[int, list[Box]] = {}
     for wall, box in examples:
         existing.setdefault(wall, []).append(box)
-    chosen = fewshot.select(ranked, 100, existing)
+    if embed is None:
+        chosen = fewshot.select(ranked, 100, existing)
+    else:
+        aspect = fewshot.example_aspect([box for _, box in examples])
+        bounds = {n: (w.pixels.shape[1], w.pixels.shape[0]) for n, w in enumerate(walls)}
+        chosen = fewshot.select_refined(ranked, 100, existing, aspect, direction, bounds, embed)
     truth = [
         (i, box) for i, wall in enumerate(walls) for box in wall.targets if (i, box) not in examples
     ]
@@ -134,6 +156,7 @@ def score_run(
     top20 = hits[:20]
     return {
         "method": direction.method,
+        "refined": embed is not None,
         "precision_at_20": round(sum(h is not None for h in top20) / max(1, len(top20)), 3),
         "recall_at_100": round(len({h for h in hits if h is not None}) / max(1, len(truth)), 3),
         "ground_truth": len(truth),
@@ -143,14 +166,17 @@ def score_run(
 def evaluate(
     walls: Sequence[Wall], embedder, shots: Sequence[int] = (5, 10), seed: int = 0, report=None
 ) -> dict:
-    """{"candidates", "hit_iou", "runs": [{examples, method, precision_at_20, recall_at_100}]}."""
+    """{"candidates", "hit_iou", "runs": [{examples, method, refined, precision_at_20,
+    recall_at_100}]}."""
     candidates = candidates_of(walls, embedder, report)
+    embed = wall_embedder(walls, embedder)
     runs = []
     for n in shots:
         examples = pick_examples(walls, n)
         crops = [crop(walls[i].pixels, box, 0.1) for i, box in examples]
         vectors = embed_all(embedder, crops)
         for method in fewshot.METHODS:
-            row = score_run(walls, candidates, examples, vectors, method, seed)
-            runs.append({"examples": n, **row})
+            for refine in (embed, None):
+                row = score_run(walls, candidates, examples, vectors, method, seed, refine)
+                runs.append({"examples": n, **row})
     return {"candidates": len(candidates.boxes), "hit_iou": HIT_IOU, "runs": runs}

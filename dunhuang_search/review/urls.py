@@ -3,13 +3,19 @@ site root by dunhuang_search/urls.py."""
 
 from django.urls import path
 
-from . import api, category_api, views
+from . import api, category_api, category_views, views
 
 app_name = "review"
 
 urlpatterns: list = [
     path("review/", views.queue_page, name="queue"),
     path("review/cards/", views.queue_cards, name="cards"),
+    path("review/categories/", category_views.categories_page, name="categories"),
+    path(
+        "review/categories/<slug:slug>/find-more/",
+        category_views.find_more,
+        name="find_more",
+    ),
     path("review/progress/", views.queue_progress, name="progress"),
     path("review/elements/<int:pk>/history/", views.history_fragment, name="history"),
     path("api/v1/review/batch/", api.BatchView.as_view(), name="api_batch"),

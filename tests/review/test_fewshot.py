@@ -12,8 +12,8 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from dunhuang_search.elements.models import Category, Element
-from dunhuang_search.review import actions, categories, fewshot, queue
-from tests.factories import add_elements, build_index, make_mural
+from dunhuang_search.review import actions, categories, embedding, fewshot, queue
+from tests.factories import EMBEDDER, add_elements, build_index, make_mural
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +174,95 @@ def test_select_removes_overlapping_candidates():
     kept = fewshot.select(ranked, 10, {1: [(505, 5, 50, 50)]})
     assert [c.score for c in kept] == [0.9, 0.7, 0.5]
     assert [c.score for c in fewshot.select(ranked, 2, {})] == [0.9, 0.7]
+
+
+def test_refinement_boxes_are_the_candidates_largest_box_of_the_examples_aspect():
+    boxes = fewshot.refinement_boxes((100, 100, 128, 128), 1.5, (1000, 800))
+    assert len(boxes) == 9 and all(b[2:] == (128, 85) for b in boxes)  # 128 / 1.5
+    centres = sorted({(x + 64, y + 42.5) for x, y, _, _ in boxes})
+    assert centres[0] == (132, 132.5) and centres[-1] == (196, 196.5)  # 164 -/+ 0.25 * 128
+    tall = fewshot.refinement_boxes((100, 100, 128, 64), 0.5, (1000, 800))
+    assert {b[2:] for b in tall} == {(32, 64)}
+    # at the corner the boxes are moved inside, and a box wider than the mural is cut to it
+    corner = fewshot.refinement_boxes((0, 0, 300, 100), 3.0, (200, 800))
+    assert all(x >= 0 and y >= 0 and (w, h) == (200, 100) for x, y, w, h in corner)
+    assert len(corner) == len(set(corner)) < 9
+
+
+def test_refine_keeps_each_candidates_best_box_and_leaves_unreadable_murals_as_they_were():
+    direction = fewshot.Direction("mean", np.array([1, 0], np.float32))
+    target = (150, 120)  # the centre the stand-in embedder likes best
+
+    def embed(mural_id, boxes):
+        if mural_id == 2:
+            return None
+        far = [np.hypot(x + w / 2 - target[0], y + h / 2 - target[1]) for x, y, w, h in boxes]
+        return np.array([[1.0, -d / 100] for d in far], np.float32)
+
+    ranked = [
+        fewshot.Candidate(1, (100, 100, 100, 100), 0.5, "dense", 7),
+        fewshot.Candidate(2, (0, 0, 100, 100), 0.9, "dense", 8),
+    ]
+    refined = fewshot.refine(ranked, 1.25, direction, {1: (500, 500), 2: (500, 500)}, embed)
+    assert [(c.element_id, c.refined) for c in refined] == [(7, True), (8, False)]
+    assert refined[0].bbox == (100, 85, 100, 80)  # centre (150, 125): shifted 0 and -0.25
+    assert refined[0].as_dict()["refined"] is True and refined[1].bbox == (0, 0, 100, 100)
+
+
+def test_select_refined_refines_the_best_and_appends_the_rest():
+    direction = fewshot.Direction("mean", np.array([1, 0], np.float32))
+    seen = []
+
+    def embed(mural_id, boxes):
+        seen.extend(boxes)
+        return np.array([[1.0, 0.0]] * len(boxes), np.float32)
+
+    ranked = [
+        fewshot.Candidate(1, (200 * i + 100, 100, 100, 100), 1 - i / 100, "dense")
+        for i in range(10)
+    ]
+    chosen = fewshot.select_refined(ranked, 2, {}, 1.0, direction, {1: (5000, 500)}, embed)
+    assert len(seen) == 4 * 9  # REFINE_POOL x k candidates, nine boxes each
+    assert [c.refined for c in chosen] == [True, True]
+    many = fewshot.select_refined(ranked, 8, {}, 1.0, direction, {1: (5000, 500)}, embed)
+    assert len(many) == 8 and all(c.refined for c in many)
+
+
+def test_find_more_re_boxes_with_the_examples_embedder_and_queues_the_new_boxes_vectors(
+    planted, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Where the configured embedder made the examples' vectors, the proposals are re-boxed to
+    the examples' aspect toward what it scores best, and queued with their new box's vector."""
+    lotus, wall, like = planted
+    Element.objects.filter(category=lotus).update(w=60, h=40)
+    stand_in = type("StandIn", (), {"id": EMBEDDER})()
+    monkeypatch.setattr(embedding, "shared_embedder", lambda: stand_in)
+    calls = []
+
+    def embed_boxes(mural, boxes, embedder=None):
+        calls.append(len(boxes))
+        # each planted window (x, 0, 90, 90) likes the box centred 22 px right of its centre
+        rows = []
+        for x, y, w, h in boxes:
+            window = (x + w / 2) // 100 * 100
+            off = np.hypot(x + w / 2 - (window + 45 + 22.5), y + h / 2 - 45)
+            rows.append(np.r_[1.0, np.full(DIM - 1, off / 50)])
+        return fewshot.unit(np.array(rows)), EMBEDDER
+
+    monkeypatch.setattr(embedding, "embed_boxes", embed_boxes)
+    result = categories.propose("lotus", k=3, method="mean")
+    # 2 x k candidates refined, nine boxes each (fewer where the mural's edge merges some)
+    assert calls and 6 * 6 < sum(calls) <= 6 * 9
+    for row in result["results"]:
+        source = Element.objects.get(pk=row["element_id"])
+        assert row["refined"] and source.pk in like
+        # the window's largest 3:2 box (90 x 60), shifted a quarter of the window right
+        assert row["bbox"] in ([source.x + 22, 15, 90, 60], [source.x + 23, 15, 90, 60])
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = categories.queue_proposals(result)
+    queued = Element.objects.get(pk=ids[0])
+    assert list(queued.bbox) == result["results"][0]["bbox"]
+    assert np.allclose(queued.embedding, embed_boxes(wall, [queued.bbox])[0][0])
+    assert categories.propose("lotus", k=3, method="mean", refine=False)["results"][0][
+        "refined"
+    ] is False

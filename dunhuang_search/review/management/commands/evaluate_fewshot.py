@@ -4,7 +4,8 @@
 Synthetic murals (indexer.synthetic, seeds from --seed: never the seeds anything was tuned on)
 with one category dropped from the labels; 5 and 10 of its figures are marked as examples and
 both rankers (linear probe, mean vector) rank the dense windows and the other categories' boxes
-of every mural. With `--real`, real faces (../shared/data/faces) pasted onto real cave 220 walls
+of every mural, with and without the refinement of the best candidates' boxes. With `--real`,
+real faces (../shared/data/faces) pasted onto real cave 220 walls
 (../shared/data/murals/mogao-220) are measured the same way; skipped when that is absent.
 Prints precision@20 and recall@100 per run; `--json` as the last line.
 """
@@ -132,7 +133,8 @@ class Command(BaseCommand):
         for part in ("synthetic", "real"):
             for run in body.get(part, {}).get("runs", []):
                 self.stderr.write(
-                    f"{part} {run['examples']:2d} examples {run['method']:5s}: "
+                    f"{part} {run['examples']:2d} examples {run['method']:5s} "
+                    f"{'refined' if run['refined'] else 'windows'}: "
                     f"P@20 {run['precision_at_20']:.2f}  R@100 {run['recall_at_100']:.2f}"
                 )
         self.stdout.write(json.dumps(body) if options["json"] else json.dumps(body, indent=1))
