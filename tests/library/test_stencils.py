@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from dunhuang_search.elements.models import Element
 from dunhuang_search.library.models import StencilPair
 from indexer.synthetic import TemplateBank, plan_mural, render_mural
-from indexer.templates_match import pair_quality, register, template_components
+from indexer.templates_match import line_map, pair_quality, register, template_components
 from tests.factories import category, ingested_mural
 
 
@@ -33,6 +33,25 @@ def test_register_recovers_scale_and_separates_drawings():
     assert same.residual < 0.3 and same.scale == pytest.approx(1.2, abs=0.1)
     assert register(base, other, line_only=True).residual > same.residual + 0.3
     assert register(base, copy).residual > same.residual  # colour counts unless line-only
+
+
+def test_line_maps_follow_the_ink_not_the_fills():
+    """A copy whose fills are painted in two colours keeps the line map of the outlined
+    drawing; the same drawing moved by a tenth of its width does not."""
+    import cv2
+
+    def drawing(split):
+        image = np.full((120, 90, 3), 215, np.uint8)
+        for x, y, w, h in [(10, 10, 40, 50), (45, 55, 35, 50)]:
+            cv2.rectangle(image, (x, y), (x + w, y + h), (200, 60, 40), -1)
+            if split:  # a second colour over half the fill, with no ink line between
+                cv2.rectangle(image, (x, y + h // 2), (x + w, y + h), (60, 150, 230), -1)
+            cv2.rectangle(image, (x, y), (x + w, y + h), (30, 25, 20), 2)
+        return image
+
+    a, b = line_map(drawing(False)), line_map(drawing(True))
+    moved = line_map(np.roll(drawing(False), 9, axis=1))
+    assert float((a * b).sum()) > 0.95 and float((a * moved).sum()) < 0.5
 
 
 def test_components_and_pair_quality():
