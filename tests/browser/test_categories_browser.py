@@ -8,7 +8,7 @@ import pytest
 
 from dunhuang_search.elements.models import Element
 from dunhuang_search.review import embedding, fewshot
-from tests.browser.test_missed_browser import draw, open_viewer
+from tests.browser.viewer import draw, open_viewer
 
 pytestmark = pytest.mark.browser
 
