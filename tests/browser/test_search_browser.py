@@ -13,6 +13,7 @@ import pytest
 from dunhuang_search.elements.models import Category, Element
 from dunhuang_search.elements.vector_index import rebuild_index
 from dunhuang_search.search.engine import active_embedder, embed_box
+from tests.browser.viewer import draw
 
 pytestmark = pytest.mark.browser
 
@@ -112,23 +113,8 @@ def test_a_box_drawn_in_the_viewer_shows_similar_elements_without_a_reload(
     page.goto(f"/murals/{south.pk}/")
     page.wait_for_function("document.querySelector('#osd').dataset.opened === 'true'")
     page.evaluate("window.stayed = true")
-    x, y, w, h = BOXES[1]
-    # draw the box through the viewer's own coordinate mapping: mural px -> screen px
-    corners = page.evaluate(
-        """([x, y, w, h]) => {
-             const vp = muralViewer.viewer.viewport;
-             const r = muralViewer.viewer.canvas.getBoundingClientRect();
-             return [[x, y], [x + w, y + h]].map(([px, py]) => {
-               const p = vp.imageToViewerElementCoordinates(new OpenSeadragon.Point(px, py));
-               return [r.left + p.x, r.top + p.y];
-             }); }""",
-        [x, y, w, h],
-    )
-    page.click("#draw-box")
-    page.mouse.move(*corners[0])
-    page.mouse.down()
-    page.mouse.move(*corners[1], steps=10)
-    page.mouse.up()
+    x, y = BOXES[1][:2]
+    draw(page, BOXES[1])  # through the viewer's own mapping: mural px -> screen px
 
     page.wait_for_selector("#similar-results .result-card")
     assert page.evaluate("window.stayed") is True
