@@ -72,12 +72,20 @@ def add_example(slug, mural_id, bbox, user) -> Element:
     return create_manual(mural_id, bbox, category.slug, user, note="few-shot example")
 
 
+def confirmed(prefix: str = "") -> Q:
+    """Elements a person vouches for as of their category: manual ones and accepted ones
+    (`prefix`, e.g. "elements__", to filter through a relation)."""
+    return Q(**{f"{prefix}source": Element.Source.MANUAL}) | Q(
+        **{f"{prefix}review_state": Element.Review.ACCEPTED}
+    )
+
+
 def examples_of(category: Category) -> tuple[np.ndarray, str, list[tuple]]:
     """The vectors of the category's people-confirmed elements (manual or accepted) of their
     most common embedder, that embedder's id, and the examples' boxes."""
     rows = list(
         Element.objects.filter(category=category, embedding__isnull=False)
-        .filter(Q(source=Element.Source.MANUAL) | Q(review_state=Element.Review.ACCEPTED))
+        .filter(confirmed())
         .values_list("embedder", "embedding", "x", "y", "w", "h")
     )
     if not rows:

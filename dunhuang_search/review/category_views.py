@@ -23,15 +23,12 @@ PAGE_K = 20  # proposals per "Find more" from the page (about 10 s on two CPU co
 
 
 def category_rows() -> list[Category]:
-    confirmed = Q(elements__source=Element.Source.MANUAL) | Q(
-        elements__review_state=Element.Review.ACCEPTED
-    )
     waiting = Q(elements__source=Element.Source.PROPOSAL) & Q(
         elements__review_state=Element.Review.UNREVIEWED
     )
     return list(
         Category.objects.annotate(
-            confirmed=Count("elements", filter=confirmed),
+            confirmed=Count("elements", filter=categories.confirmed("elements__")),
             waiting=Count("elements", filter=waiting),
         ).order_by("pk")
     )
