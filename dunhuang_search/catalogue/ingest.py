@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from indexer.dating.palette import pyramid_palette
 from indexer.files import file_sha256
 from indexer.imagery import ImageryError, build_pyramid, probe_image
 
@@ -99,7 +100,9 @@ def ingest_mural(
         build_pyramid(
             path, staged, progress=(lambda p: progress("pyramid", p)) if progress else None
         )
+        palette = pyramid_palette(staged)
     except ImageryError as exc:
+        staged.unlink(missing_ok=True)
         raise IngestError(str(exc), exc.kind) from exc
 
     try:
@@ -118,6 +121,7 @@ def ingest_mural(
                 source_format=info.format,
                 source_bytes=path.stat().st_size,
                 pyramid=relative,
+                palette=palette,
             )
             os.replace(staged, final)
     except BaseException as exc:

@@ -6,6 +6,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
+from pgvector.django import VectorField
+
+from indexer.dating.palette import DIMENSIONS as PALETTE_DIMENSIONS
 
 
 class Site(models.Model):
@@ -85,6 +88,13 @@ class Mural(models.Model):
     source_format = models.CharField(max_length=20)
     source_bytes = models.BigIntegerField()
     pyramid = models.CharField(max_length=300, help_text="pyramidal TIFF, relative to PYRAMID_DIR")
+    palette = VectorField(
+        dimensions=PALETTE_DIMENSIONS,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="joint RGB histogram of a small view of the whole wall (indexer.dating.palette)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

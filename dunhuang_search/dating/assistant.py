@@ -7,6 +7,8 @@ caves and from its dated inscriptions, with the evidence laid out.
    excluded in the search's own filter); dense windows ask among other murals' dense windows.
    Each neighbour votes for its period with its similarity times the category's weight
    (learned leave-one-cave-out by `evaluate_dating`, kept beside the vector index).
+   A mural's wall votes too: its palette (indexer.dating.palette) against the palettes of the
+   dated walls of other caves, its PALETTE_K nearest voting as one more "category", "palette".
 2. indexer.dating.votes smooths the votes over neighbouring periods, clips them to the years
    the mural's dated inscriptions allow, and gives the 80% interval in years; wider than
    MAX_INTERVAL_YEARS is "insufficient evidence".
@@ -23,14 +25,17 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db.models import Q
+from pgvector.django import L1Distance
 
 from dunhuang_search.catalogue.models import Mural
 from dunhuang_search.elements.inscriptions import INSCRIPTION_SLUG
 from dunhuang_search.elements.models import Element
 from dunhuang_search.search import faiss_service
 from dunhuang_search.search.similarity import nearest
+from indexer.dating import palette as P
 from indexer.dating import votes as V
 from indexer.dating.inscriptions import find_dates
+from indexer.imagery import ImageryError
 
 from .authority import (
     CATALOGUE,
@@ -42,6 +47,8 @@ from .authority import (
 )
 
 K = 10
+PALETTE_K = 5
+PALETTE = "palette"  # the weight key of the wall's palette votes
 FEW_DETECTIONS = 3
 DENSE = "dense"  # the weight key of dense windows
 LEVEL = 0.8
@@ -99,7 +106,8 @@ class Gathered:
     inscriptions: list[dict] = field(default_factory=list)
     bounds: list[tuple[int, ...]] = field(default_factory=list)
     reason: str = ""
-    neighbour_caves: dict[int, int] = field(default_factory=dict)  # neighbour -> its cave id
+    # (vote kind, neighbour id) -> the neighbour's cave id
+    neighbour_caves: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
 def _targets(mural: Mural, element: Element | None, embedder: str) -> list[Element]:
@@ -113,7 +121,7 @@ def _targets(mural: Mural, element: Element | None, embedder: str) -> list[Eleme
 
 
 def _neighbour_votes(
-    ctx: Context, mural: Mural, target: Element, k: int, caves: dict[int, int]
+    ctx: Context, mural: Mural, target: Element, k: int, caves: dict[tuple[str, int], int]
 ) -> list[V.Vote]:
     same_kind = (
         Q(source=Element.Source.DENSE)
@@ -143,8 +151,45 @@ def _neighbour_votes(
             continue
         period = ctx.elements.get(pk) or ctx.murals.get(mural_id)
         if period:
-            caves[pk] = cave_id
+            caves[("element", pk)] = cave_id
             votes.append(V.Vote(target.pk, pk, period, number, float(similarity), 1.0))
+    return votes
+
+
+def palette_of(mural: Mural) -> np.ndarray | None:
+    """The mural's stored palette, else one read from its pyramid now (not saved); None where
+    neither can be had."""
+    if mural.palette is not None:
+        return np.asarray(mural.palette)
+    if not mural.pyramid or not mural.pyramid_path.exists():
+        return None
+    try:
+        return P.pyramid_palette(mural.pyramid_path)
+    except ImageryError:
+        return None
+
+
+def _palette_votes(
+    ctx: Context, mural: Mural, caves: dict[tuple[str, int], int], k: int = PALETTE_K
+) -> list[V.Vote]:
+    """The wall's votes: the k dated walls of other caves with the most similar palettes."""
+    palette = palette_of(mural)
+    if palette is None:
+        return []
+    dated = set(ctx.murals) if ctx.pool is None else set(ctx.murals) & ctx.pool
+    rows = (
+        Mural.objects.filter(pk__in=sorted(dated), palette__isnull=False)
+        .exclude(cave_id=mural.cave_id)
+        .annotate(distance=L1Distance("palette", palette.tolist()))
+        .order_by("distance", "pk")
+        .values_list("pk", "cave_id", "cave__number", "distance")[:k]
+    )
+    votes = []
+    for pk, cave_id, number, distance in rows:
+        caves[(PALETTE, pk)] = cave_id
+        votes.append(
+            V.Vote(V.WALL, pk, ctx.murals[pk], number, P.similarity(distance), 1.0, PALETTE)
+        )
     return votes
 
 
@@ -174,16 +219,20 @@ def gather(ctx: Context, mural: Mural, element: Element | None = None, k: int = 
         out.reason = ctx.problem
         return out
     targets = _targets(mural, element, ctx.index.embedder)
-    if not targets:
+    if element is None:  # the wall's palette votes for the mural, not for one element
+        out.votes += _palette_votes(ctx, mural, out.neighbour_caves)
+        if out.votes:
+            out.categories[V.WALL] = PALETTE
+    if not targets and not out.votes:
         has_any = Element.objects.filter(mural=mural).exists() if element is None else True
         out.reason = (
             "the element has no vector (index its mural)"
             if element is not None
-            else "the mural has no elements with vectors (index it; `index --dense` adds "
-            "windows for walls no detector understands)"
+            else "the mural has no elements with vectors and no palette (index it; `index "
+            "--dense` adds windows for walls no detector understands)"
             if has_any
-            else "the mural has no elements (index it, with --dense for walls no detector "
-            "understands)"
+            else "the mural has no elements and no palette (index it, with --dense for walls "
+            "no detector understands)"
         )
         return out
     for target in targets:
@@ -214,9 +263,11 @@ def summarise(
             v.cave,
             v.similarity,
             float(weights.get(gathered.categories.get(v.element_id, ""), 1.0)),
+            v.kind,
         )
         for v in gathered.votes
     ]
+    element_votes = [v for v in votes if v.kind != PALETTE]
     allowed = V.allowed_years(gathered.bounds)
     scores = V.combine_by_category(votes, gathered.categories, periods, temperature)
     probs = V.distribution(V.smooth(scores, smoothing))
@@ -229,7 +280,7 @@ def summarise(
     abstained = bool(reason)
     best = periods[int(np.argmax(probs))].slug if periods else None
     pulls: dict[str, list[int]] = defaultdict(list)
-    for element_id, groups in _element_tops(votes, periods).items():
+    for element_id, groups in _element_tops(element_votes, periods).items():
         pulls[groups].append(element_id)
     return {
         "period": None if abstained else best,
@@ -247,11 +298,22 @@ def summarise(
                 "weight": v.weight,
                 "category": gathered.categories.get(v.element_id),
             }
-            for v in sorted(votes, key=V.vote_strength, reverse=True)
+            for v in sorted(element_votes, key=V.vote_strength, reverse=True)
+        ],
+        "palette_evidence": [
+            {
+                "mural_id": v.neighbour_id,
+                "period": v.period,
+                "cave": v.cave,
+                "similarity": round(v.similarity, 4),
+                "weight": v.weight,
+            }
+            for v in votes
+            if v.kind == PALETTE
         ],
         "inscriptions": gathered.inscriptions,
         "pulls": {slug: sorted(ids) for slug, ids in pulls.items()},
-        "possible_repainting": V.mixed_votes(votes, periods),
+        "possible_repainting": V.mixed_votes(element_votes, periods),
     }
 
 
@@ -273,7 +335,7 @@ def estimate(
     ctx: Context | None = None,
 ) -> dict:
     """The contract's JSON: target, period, interval, distribution, abstained, evidence,
-    inscriptions (and reason, pulls, possible_repainting, authority)."""
+    inscriptions (and reason, pulls, possible_repainting, palette_evidence, authority)."""
     ctx = ctx or Context.build(authority)
     result = summarise(gather(ctx, mural, element, k), ctx.periods, load_weights())
     target = {"mural_id": mural.pk, "element_id": element.pk if element else None}

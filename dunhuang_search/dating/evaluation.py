@@ -25,8 +25,9 @@ from dunhuang_search.elements.models import Category, Element
 from dunhuang_search.search.engine import embed_images
 from indexer.dating import evaluation as E
 from indexer.dating import votes as V
+from indexer.dating.palette import colour_histogram, subsampled
 
-from .assistant import Context, Gathered, K, gather, summarise
+from .assistant import Context, Gathered, K, gather, palette_of, summarise
 
 SYNTHETIC_CAVE_BASE = 9000  # synthetic caves are numbered from here (rolled back afterwards)
 MAX_ELEMENTS_PER_MURAL = 24
@@ -64,7 +65,7 @@ def element_outcomes(
     votes of neighbours in the held-out cave dropped."""
     by_element: dict[int, list[V.Vote]] = defaultdict(list)
     for vote in case.gathered.votes:
-        if case.gathered.neighbour_caves.get(vote.neighbour_id) != held_out:
+        if case.gathered.neighbour_caves.get((vote.kind, vote.neighbour_id)) != held_out:
             by_element[vote.element_id].append(vote)
     outcomes = []
     for element_id, votes in by_element.items():
@@ -208,18 +209,17 @@ def synthetic_set(
                 )  # fmt: skip
                 for b, vector in zip(boxes, vectors, strict=True)
             )
-        histograms[mural.pk] = E.colour_histogram(pixels[::4, ::4])
+        mural.palette = histograms[mural.pk] = colour_histogram(subsampled(pixels))
+        mural.save(update_fields=["palette"])
         murals.append(mural)
     return murals, histograms
 
 
 def catalogue_histograms(murals: list[Mural]) -> dict[int, np.ndarray]:
-    """Colour histograms of catalogue murals, from a small thumbnail of each pyramid."""
-    import pyvips
-
+    """The catalogue murals' palettes (stored, else read from a small view of each pyramid)."""
     found = {}
     for mural in murals:
-        if mural.pyramid and mural.pyramid_path.exists():
-            thumb = pyvips.Image.thumbnail(str(mural.pyramid_path), 256)
-            found[mural.pk] = E.colour_histogram(thumb.numpy())
+        palette = palette_of(mural)
+        if palette is not None:
+            found[mural.pk] = palette
     return found

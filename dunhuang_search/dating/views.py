@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from dunhuang_search.accounts.roles import ARCHAEOLOGIST, STAFF, has_role, role_required
+from dunhuang_search.catalogue.iiif import thumbnail_path
 from dunhuang_search.catalogue.models import Mural
 from dunhuang_search.elements.models import Element
 
@@ -37,6 +38,13 @@ def _context(request, mural: Mural, result: dict, message: str = "") -> dict:
         }
         for row in evidence
     ]
+    palette_rows = result.get("palette_evidence", [])
+    walls = Mural.objects.select_related("cave__site").in_bulk(r["mural_id"] for r in palette_rows)
+    nearest_walls = [
+        {**row, "mural": wall, "thumbnail": thumbnail_path(wall, 96)}
+        for row in palette_rows
+        if (wall := walls.get(row["mural_id"])) is not None
+    ]
     # no evidence at all (no interval): the distribution is the flat prior, not worth drawing
     no_evidence = result["abstained"] and result["interval"] is None
     top = [] if no_evidence else sorted(result["distribution"].items(), key=lambda kv: -kv[1])[:5]
@@ -44,6 +52,7 @@ def _context(request, mural: Mural, result: dict, message: str = "") -> dict:
         "mural": mural,
         "result": result,
         "rows": rows,
+        "walls": nearest_walls,
         "top": [{"slug": slug, "p": p, "percent": round(100 * p)} for slug, p in top],
         "authorities": known_authorities(),
         "can_accept": has_role(request.user, STAFF) and not result["abstained"],

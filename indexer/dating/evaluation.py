@@ -14,8 +14,6 @@ import numpy as np
 
 from .votes import PeriodSpan, interval, year_density
 
-HISTOGRAM_BINS = 8  # per channel: 8 x 8 x 8 colours
-
 
 def score(
     probs: np.ndarray,
@@ -76,14 +74,6 @@ def majority(pool: Sequence[str], periods: Sequence[PeriodSpan]) -> np.ndarray:
     counts = Counter(pool)
     probs = np.array([counts.get(p.slug, 0) for p in periods], dtype=float)
     return probs / probs.sum() if probs.sum() else np.full(len(periods), 1 / len(periods))
-
-
-def colour_histogram(pixels: np.ndarray, bins: int = HISTOGRAM_BINS) -> np.ndarray:
-    """The normalised joint RGB histogram of an image (H x W x 3, uint8), bins³ long."""
-    rgb = np.asarray(pixels)[..., :3].reshape(-1, 3).astype(np.int64) * bins // 256
-    codes = (rgb[:, 0] * bins + rgb[:, 1]) * bins + rgb[:, 2]
-    histogram = np.bincount(codes, minlength=bins**3).astype(float)
-    return histogram / max(histogram.sum(), 1.0)
 
 
 def histogram_nn(

@@ -36,14 +36,18 @@ class PeriodSpan:
         return range(self.start, self.end + 1)
 
 
+WALL = 0  # the target id of palette votes: the wall itself (element ids start at 1)
+
+
 @dataclass(frozen=True)
 class Vote:
-    element_id: int  # the target's element (or dense window)
-    neighbour_id: int
+    element_id: int  # the target's element (or dense window); WALL for palette votes
+    neighbour_id: int  # an element; for palette votes, a mural
     period: str  # the neighbour's period slug
     cave: int | str
     similarity: float
     weight: float  # the target element's category weight
+    kind: str = "element"  # or "palette": the wall's colours against a dated wall's
 
 
 def vote_strength(vote: Vote) -> float:

@@ -5,7 +5,7 @@ Colours are RGB tuples; motifs pick from the palette of their mural's period.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -102,21 +102,115 @@ _YUAN = Palette(
     dark_skin=False,
 )
 
+# Each period its own variant of its era's palette (after the usual art-historical accounts:
+# the red-brown grounds of Northern Liang and Wei, Western Wei's white grounds and Central
+# Plains blues, Northern Zhou's dark reds, High Tang's rich gold and azurite, the cooler greens
+# of the Tibetan Middle Tang, Late Tang's earthier tones, the green grounds of the Cao family's
+# Song and of the Uyghur caves). A colour is one random draw whatever the palette, so a seed
+# lays out the same mural, motif for motif, with any palette (tests/indexer/test_synthetic.py);
+# a period's signature ground is repeated in its tuples, so most of its walls wear it.
+_NORTHERN_LIANG = replace(
+    _EARLY,
+    walls=(RED_OCHRE, RED_OCHRE, RED_OCHRE, DARK_RED),
+    panels=(RED_OCHRE, OCHRE, RED_OCHRE, DEEP_GREEN),
+    robes=(CINNABAR, MALACHITE, EARTH_RED, WHITE, DEEP_GREEN, OCHRE, OCHRE),
+    accents=(MALACHITE, OCHRE, WHITE, CINNABAR, OCHRE, DEEP_GREEN, BLACK),
+)
+_NORTHERN_WEI = replace(
+    _EARLY,
+    walls=(EARTH_RED, EARTH_RED, EARTH_RED, WHITE),
+    panels=(EARTH_RED, WHITE, DEEP_GREEN, EARTH_RED),
+)
+_WESTERN_WEI = replace(
+    _EARLY,
+    walls=(WHITE, WHITE, WHITE, EARTH_RED),
+    panels=(WHITE, LAPIS, WHITE, DEEP_GREEN),
+    robes=(CINNABAR, MALACHITE, LAPIS, WHITE, LAPIS, AZURITE, BLACK),
+    accents=(MALACHITE, LAPIS, WHITE, CINNABAR, AZURITE, PALE_BLUE, BLACK),
+)
+_NORTHERN_ZHOU = replace(
+    _EARLY,
+    walls=(DARK_RED, DARK_RED, DARK_RED, GREY_BROWN),
+    panels=(DARK_RED, WHITE, DARK_RED, BLACK),
+    robes=(CINNABAR, DEEP_GREEN, LAPIS, WHITE, BLACK, DARK_RED, BLACK),
+    accents=(WHITE, LAPIS, WHITE, CINNABAR, BLACK, DEEP_GREEN, BLACK),
+)
+_SUI_VARIANT = replace(
+    _SUI,
+    walls=(CREAM, CREAM, EARTH_RED),
+    panels=(CREAM, EARTH_RED, CREAM, LAPIS),
+)
+_EARLY_TANG = replace(
+    _TANG,
+    walls=(WHITE, WHITE, CREAM),
+    panels=(WHITE, WHITE, PALE_GREEN, CREAM),
+)
+_HIGH_TANG = replace(
+    _TANG,
+    walls=(CREAM, CREAM, YELLOW_OCHRE),
+    panels=(CREAM, AZURITE, CREAM, YELLOW_OCHRE),
+    robes=(CINNABAR, MALACHITE, AZURITE, AZURITE, YELLOW_OCHRE, DARK_RED, PINK, PINK),
+    accents=(YELLOW_OCHRE, AZURITE, CINNABAR, AZURITE, OCHRE, MALACHITE, PINK, YELLOW_OCHRE),
+)
+_MIDDLE_TANG = replace(
+    _TANG,
+    walls=((204, 204, 170), (204, 204, 170), PALE_GREEN),
+    panels=(PALE_GREEN, (204, 204, 170), PALE_GREEN, MALACHITE),
+    robes=(MALACHITE, DEEP_GREEN, PALE_GREEN, AZURITE, RED_OCHRE, DEEP_GREEN, WHITE, MALACHITE),
+    accents=(MALACHITE, DEEP_GREEN, RED_OCHRE, PALE_GREEN, OCHRE, PALE_GREEN, PALE_BLUE, WHITE),
+)
+_LATE_TANG = replace(
+    _TANG,
+    walls=((212, 186, 142), (212, 186, 142), OCHRE),
+    panels=((212, 186, 142), EARTH_RED, (212, 186, 142), PALE_GREEN),
+    robes=(RED_OCHRE, MALACHITE, EARTH_RED, OCHRE, OCHRE, DARK_RED, WHITE, EARTH_RED),
+    accents=(RED_OCHRE, MALACHITE, EARTH_RED, OCHRE, OCHRE, PALE_GREEN, CREAM, WHITE),
+)
+_FIVE_DYNASTIES = replace(
+    _LATE,
+    walls=(OCHRE, OCHRE, (200, 170, 120)),
+    panels=(OCHRE, PALE_GREEN, OCHRE, EARTH_RED),
+)
+_SONG = replace(
+    _LATE,
+    walls=(PALE_GREEN, PALE_GREEN, OCHRE),
+    panels=(PALE_GREEN, MALACHITE, PALE_GREEN, EARTH_RED),
+    robes=(RED_OCHRE, MALACHITE, DEEP_GREEN, DEEP_GREEN, EARTH_RED, WHITE),
+    accents=(MALACHITE, RED_OCHRE, DEEP_GREEN, PALE_GREEN, WHITE, MALACHITE),
+)
+_UYGHUR = replace(
+    _GREEN,
+    walls=(MALACHITE, MALACHITE, MALACHITE, RED_OCHRE),
+    panels=(MALACHITE, RED_OCHRE, MALACHITE, EARTH_RED),
+    robes=(RED_OCHRE, EARTH_RED, MALACHITE, RED_OCHRE, WHITE, DARK_RED),
+    accents=(RED_OCHRE, DEEP_GREEN, WHITE, EARTH_RED, RED_OCHRE),
+)
+_WESTERN_XIA = replace(
+    _GREEN,
+    walls=((110, 150, 120), (110, 150, 120), (110, 150, 120), OCHRE),
+    panels=(DEEP_GREEN, (110, 150, 120), DEEP_GREEN, OCHRE),
+)
+_YUAN_VARIANT = replace(
+    _YUAN,
+    walls=((196, 190, 170), (196, 190, 170), WHITE),
+    panels=((196, 190, 170), PALE_BLUE, (196, 190, 170), PALE_GREEN),
+)
+
 PERIOD_PALETTES: dict[str, Palette] = {
-    "northern-liang": _EARLY,
-    "northern-wei": _EARLY,
-    "western-wei": _EARLY,
-    "northern-zhou": _EARLY,
-    "sui": _SUI,
-    "early-tang": _TANG,
-    "high-tang": _TANG,
-    "middle-tang": _TANG,
-    "late-tang": _TANG,
-    "five-dynasties": _LATE,
-    "song": _LATE,
-    "uyghur": _GREEN,
-    "western-xia": _GREEN,
-    "yuan": _YUAN,
+    "northern-liang": _NORTHERN_LIANG,
+    "northern-wei": _NORTHERN_WEI,
+    "western-wei": _WESTERN_WEI,
+    "northern-zhou": _NORTHERN_ZHOU,
+    "sui": _SUI_VARIANT,
+    "early-tang": _EARLY_TANG,
+    "high-tang": _HIGH_TANG,
+    "middle-tang": _MIDDLE_TANG,
+    "late-tang": _LATE_TANG,
+    "five-dynasties": _FIVE_DYNASTIES,
+    "song": _SONG,
+    "uyghur": _UYGHUR,
+    "western-xia": _WESTERN_XIA,
+    "yuan": _YUAN_VARIANT,
 }
 
 

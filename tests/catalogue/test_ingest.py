@@ -6,12 +6,15 @@ import struct
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 import pyvips
 
 from dunhuang_search.catalogue.ingest import IngestError, ingest_mural
 from dunhuang_search.catalogue.models import Cave, Mural
+from indexer.dating.palette import colour_histogram
 from indexer.imagery import Pyramid, jpeg2000_supported
+from tests.factories import write_pixels
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +75,20 @@ def test_it_keeps_pixels_of_a_region_close_to_the_source(image_file):
     source = pyvips.Image.new_from_file(str(path)).crop(100, 50, 64, 64).numpy().astype(int)
     region = Pyramid(mural.pyramid_path).read_full_res(100, 50, 64, 64).astype(int)
     assert abs(source - region).mean() < 6  # JPEG-compressed tiles, quality 90
+
+
+def test_it_stores_the_walls_palette_from_the_pyramid(tmp_path):
+    """The palette is the colour histogram of a small view: a wall two-thirds red, one-third
+    blue has two colours, in those shares."""
+    pixels = np.zeros((300, 600, 3), np.uint8)
+    pixels[:, :400] = (200, 30, 30)
+    pixels[:, 400:] = (30, 30, 200)
+    mural = ingest_mural(write_pixels(tmp_path / "wall.png", pixels), **PLACE)
+    palette = np.asarray(Mural.objects.get(pk=mural.pk).palette)
+    red, blue = colour_histogram(pixels[:1, :1]), colour_histogram(pixels[:1, -1:])
+    assert palette.shape == (512,) and palette.sum() == pytest.approx(1, abs=1e-5)
+    assert palette @ red == pytest.approx(2 / 3, abs=0.02)
+    assert palette @ blue == pytest.approx(1 / 3, abs=0.02)
 
 
 def test_it_reports_pyramid_progress(image_file):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer.dating.evaluation import colour_histogram, histogram_nn, majority, score, summary
+from indexer.dating.evaluation import histogram_nn, majority, score, summary
+from indexer.dating.palette import colour_histogram
 from indexer.dating.votes import PeriodSpan
 
 PERIODS = [PeriodSpan("sui", 581, 618), PeriodSpan("early-tang", 618, 704)]

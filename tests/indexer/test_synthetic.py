@@ -254,3 +254,20 @@ def test_it_streams_a_96_megapixel_tiff_in_bounded_memory(tmp_path):
     image = pyvips.Image.new_from_file(str(tmp_path / "mural-000.tif"))
     assert (image.width, image.height) == (12000, 8000)
     assert read_voc(tmp_path / "mural-000.xml")
+
+
+def test_a_periods_palette_changes_colours_never_the_layout(monkeypatch):
+    """Each period has its own palette, and swapping palettes moves no motif: a colour is one
+    random draw whatever the palette, so a seed lays out the same mural with any colours."""
+    from indexer.synthetic import palette
+
+    assert len({id(p) for p in palette.PERIOD_PALETTES.values()}) == len(palette.PERIOD_PALETTES)
+    real = [plan_mural(640, 480, seed=seed) for seed in range(40, 52)]
+    monkeypatch.setattr(palette, "palette_for", lambda period: palette._EARLY_TANG)
+    for module in ("composer", "figures", "ornament", "cartouche", "secular"):
+        monkeypatch.setattr(f"indexer.synthetic.{module}.palette_for", palette.palette_for)
+    for spec in real:
+        same = plan_mural(640, 480, seed=spec.seed)
+        boxes = [(i.category, i.x, i.y, i.w, i.h) for i in spec.instances]
+        assert [(i.category, i.x, i.y, i.w, i.h) for i in same.instances] == boxes
+    assert len({spec.period for spec in real}) >= 5
