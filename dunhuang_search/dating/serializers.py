@@ -55,4 +55,9 @@ class EstimateSerializer(serializers.Serializer):
     inscriptions = serializers.ListField(child=serializers.DictField())
     pulls = serializers.DictField()
     possible_repainting = serializers.DictField()
+    palette_evidence = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="the dated walls of other caves nearest in palette: mural_id, period, cave, "
+        "similarity (histogram intersection), weight",
+    )
     authority = serializers.CharField()

@@ -9,7 +9,6 @@ from dunhuang_search.catalogue.models import Mural
 from dunhuang_search.dating.models import Dating
 from tests.dating.conftest import DIM, vectors
 from tests.factories import add_elements, build_index
-from tests.factories import make_mural as mural_row
 
 pytestmark = pytest.mark.browser
 
@@ -18,10 +17,14 @@ PANEL = "#dating-panel"
 
 @pytest.fixture
 def undated(make_mural):
-    """An undated mural whose donors look like those of two Sui caves (not like Early Tang)."""
+    """An undated mural whose donors look like those of two Sui caves (not like Early Tang),
+    and whose wall shares its palette with the two Sui walls (real ingested murals)."""
     for cave, period, axis in [(301, "sui", 0), (302, "sui", 0), (303, "early-tang", 1)]:
-        add_elements(mural_row(cave=cave, period=period), vectors(axis, 4, seed=cave), "donor")
+        wall = make_mural(width=600, height=400, cave=cave, period=period)
+        add_elements(wall, vectors(axis, 4, seed=cave), "donor")
     target = make_mural(width=1200, height=800, cave=400, period="undated")
+    Mural.objects.filter(cave__number__in=[301, 302]).update(palette=target.palette)
+    Mural.objects.filter(cave__number=303).update(palette=[1.0] + [0.0] * 511)
     add_elements(target, vectors(0, 3, seed=9), "donor")
     build_index(DIM)
     return target
@@ -35,6 +38,13 @@ def test_the_viewer_shows_the_estimate_with_its_evidence(page, undated, screensh
     rows = page.locator(f"{PANEL} table.dating-evidence tbody tr")
     assert rows.count() >= 3
     assert "sui" in rows.first.inner_text()
+    walls = page.locator(f"{PANEL} table.dating-palette tbody tr")
+    assert walls.count() == 3
+    assert "sui" in walls.first.inner_text() and "1.000" in walls.first.inner_text()
+    page.wait_for_function(
+        "[...document.querySelectorAll('table.dating-palette img')]"
+        ".every(img => img.complete && img.naturalWidth > 0)"
+    )
     assert page.locator("#accept-estimate").count() == 0  # a reader cannot accept
     screenshot("dating-estimate")
 
