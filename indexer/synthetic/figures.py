@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from .buddha import BuddhaDetails
 from .canvas import Canvas, Frame, ellipse_points, line_width, pointed_ellipse, spline
 from .palette import (
     BLACK,
@@ -35,6 +36,9 @@ def draw_seated_buddha(rng: np.random.Generator, size: float, params: dict) -> n
     canvas = Canvas(int(size * 0.92) + 6, int(size * 1.08) + 6)
     f = Frame(size, (canvas.width / 2, 3 + size * 0.06))
     ink, lw = INK, line_width(size, 70)
+    # the template's drawn details come from a stream of their own, so every draw of `rng`
+    # (and with it the silhouette, hence the box) is what it was before they existed
+    detail = BuddhaDetails.drawn(np.random.Generator(rng.bit_generator.jumped()))
     if rng.random() < 0.25:  # canopy over the halo
         canopy = [(-0.22, 0.02), (0.22, 0.02), (0.28, 0.07), (-0.28, 0.07)]
         canvas.shape(f(canopy), vary(rng, scheme[2], 8), ink, lw)
@@ -55,8 +59,10 @@ def draw_seated_buddha(rng: np.random.Generator, size: float, params: dict) -> n
             scheme[2],
             lw,
         )
+    detail.mandorla(canvas, f, scheme, lw)
     canvas.ellipse(f([(0, 0.27)])[0], (f.length(0.16), f.length(0.16)), scheme[2], ink, lw)
     canvas.ellipse(f([(0, 0.27)])[0], (f.length(0.115), f.length(0.115)), scheme[3], ink, lw)
+    detail.halo(canvas, f, lw)
     robe = scheme[4]
     right = [(0.05, 0.37), (0.16, 0.41), (0.21, 0.52), (0.22, 0.66), (0.34, 0.76), (0.33, 0.86)]
     body = right + [(0.0, 0.9)] + [(-x, y) for x, y in reversed(right)]
@@ -68,6 +74,7 @@ def draw_seated_buddha(rng: np.random.Generator, size: float, params: dict) -> n
         f([(0, 0.79)])[0], (f.length(0.31), f.length(0.085)), mix(robe, ink, 0.18), ink, lw
     )
     canvas.ellipse(f([(0, 0.7)])[0], (f.length(0.08), f.length(0.04)), skin, ink, lw)
+    detail.robe_and_hands(canvas, f, skin, lw)
     petals = int(rng.integers(5, 8))
     seat = pick(rng, (PINK, WHITE, CREAM, scheme[1]), 8)
     for x in np.linspace(-0.3, 0.3, petals):

@@ -240,7 +240,7 @@ def synthetic_murals(
     evaluation set made with different seeds never share a wall.
     """
     from ..imagery import build_pyramid
-    from ..synthetic import plan_murals, write_mural_image
+    from ..synthetic import GENERATOR_VERSION, plan_murals, write_mural_image
 
     if count < 1:
         raise DatasetError(f"count must be at least 1, not {count}")
@@ -253,7 +253,9 @@ def synthetic_murals(
         unknown = sorted({i.category for i in spec.instances} - set(names))
         if unknown:
             raise DatasetError(f"the detector's classes {list(names)} lack {unknown}")
-        key = f"synthetic-{width}x{height}-s{seed}-{index}"
+        # the generator's version is in the key: a cached wall of an older generator (other
+        # colours or drawings for the same seed) is never evaluated against today's boxes
+        key = f"synthetic-g{GENERATOR_VERSION}-{width}x{height}-s{seed}-{index}"
         pyramid = folder / f"{key}.tif"
         if not pyramid.is_file():
             image = folder / f"{key}.jpg"

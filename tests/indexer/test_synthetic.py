@@ -271,3 +271,25 @@ def test_a_periods_palette_changes_colours_never_the_layout(monkeypatch):
         boxes = [(i.category, i.x, i.y, i.w, i.h) for i in spec.instances]
         assert [(i.category, i.x, i.y, i.w, i.h) for i in same.instances] == boxes
     assert len({spec.period for spec in real}) >= 5
+
+
+def test_a_seated_buddhas_details_vary_by_template_and_never_move_its_box(monkeypatch):
+    """The mandorla, halo, robe and mudra details differ between drawing seeds, and they are
+    drawn inside the silhouette from a stream of their own: with every detail plain, each
+    drawing keeps the same alpha box."""
+    from indexer.synthetic import buddha
+    from indexer.synthetic.figures import draw_seated_buddha
+    from indexer.synthetic.palette import CINNABAR, LAPIS, MALACHITE, OCHRE, WHITE
+
+    params = {"period": "sui", "scheme": (MALACHITE, LAPIS, CINNABAR, WHITE, OCHRE)}
+
+    def alpha_bbox(seed: int) -> tuple[int, int, int, int]:
+        ys, xs = np.nonzero(draw_seated_buddha(np.random.default_rng(seed), 120, params)[..., 3])
+        return xs.min(), ys.min(), xs.max(), ys.max()
+
+    drawn = [buddha.BuddhaDetails.drawn(np.random.default_rng(s)) for s in range(60)]
+    assert len(set(drawn)) >= 30
+    boxes = [alpha_bbox(seed) for seed in range(12)]
+    plain = buddha.BuddhaDetails(0, 0, 0, 0)
+    monkeypatch.setattr(buddha.BuddhaDetails, "drawn", classmethod(lambda cls, rng: plain))
+    assert [alpha_bbox(seed) for seed in range(12)] == boxes
