@@ -33,8 +33,10 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	rm -f $(VENV)/.installed-dev-*
 	touch $@
 
+# migrate, then count the palettes of murals ingested before palettes existed (a no-op after)
 setup: $(RUN_STAMP)
 	$(PYTHON) manage.py migrate --noinput
+	$(PYTHON) manage.py mural_palettes
 
 GUNICORN := $(VENV)/bin/gunicorn -c dunhuang_search/gunicorn_conf.py
 

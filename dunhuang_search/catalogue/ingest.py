@@ -14,7 +14,7 @@ from indexer.dating.palette import pyramid_palette
 from indexer.files import file_sha256
 from indexer.imagery import ImageryError, build_pyramid, probe_image
 
-from .models import Cave, Mural, Period, Site
+from .models import Cave, Mural, MuralPalette, Period, Site
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +121,8 @@ def ingest_mural(
                 source_format=info.format,
                 source_bytes=path.stat().st_size,
                 pyramid=relative,
-                palette=palette,
             )
+            MuralPalette.store(mural.pk, palette)
             os.replace(staged, final)
     except BaseException as exc:
         staged.unlink(missing_ok=True)

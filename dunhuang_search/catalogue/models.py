@@ -88,13 +88,6 @@ class Mural(models.Model):
     source_format = models.CharField(max_length=20)
     source_bytes = models.BigIntegerField()
     pyramid = models.CharField(max_length=300, help_text="pyramidal TIFF, relative to PYRAMID_DIR")
-    palette = VectorField(
-        dimensions=PALETTE_DIMENSIONS,
-        null=True,
-        blank=True,
-        editable=False,
-        help_text="joint RGB histogram of a small view of the whole wall (indexer.dating.palette)",
-    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -122,3 +115,30 @@ class Mural(models.Model):
     @property
     def megapixels(self) -> float:
         return self.width * self.height / 1e6
+
+
+class MuralPalette(models.Model):
+    """The joint RGB histogram of a small view of the whole wall (indexer.dating.palette), which
+    the dating assistant compares walls by. A table of its own, so that the many queries that
+    read murals (every element's, with select_related) never carry its 512 numbers."""
+
+    mural = models.OneToOneField(
+        Mural, on_delete=models.CASCADE, primary_key=True, related_name="palette"
+    )
+    histogram = VectorField(dimensions=PALETTE_DIMENSIONS)
+    counted_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"palette of mural {self.mural_id}"
+
+    @classmethod
+    def store(cls, mural_id: int, histogram) -> MuralPalette:
+        row, _ = cls.objects.update_or_create(
+            mural_id=mural_id, defaults={"histogram": list(map(float, histogram))}
+        )
+        return row
+
+    @classmethod
+    def of(cls, mural_id: int):
+        """The stored histogram of the mural (a numpy array), or None."""
+        return cls.objects.filter(mural_id=mural_id).values_list("histogram", flat=True).first()

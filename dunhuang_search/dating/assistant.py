@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db.models import Q
 from pgvector.django import L1Distance
 
-from dunhuang_search.catalogue.models import Mural
+from dunhuang_search.catalogue.models import Mural, MuralPalette
 from dunhuang_search.elements.inscriptions import INSCRIPTION_SLUG
 from dunhuang_search.elements.models import Element
 from dunhuang_search.search import faiss_service
@@ -159,8 +159,9 @@ def _neighbour_votes(
 def palette_of(mural: Mural) -> np.ndarray | None:
     """The mural's stored palette, else one read from its pyramid now (not saved); None where
     neither can be had."""
-    if mural.palette is not None:
-        return np.asarray(mural.palette)
+    stored = MuralPalette.of(mural.pk)
+    if stored is not None:
+        return np.asarray(stored)
     if not mural.pyramid or not mural.pyramid_path.exists():
         return None
     try:
@@ -178,11 +179,11 @@ def _palette_votes(
         return []
     dated = set(ctx.murals) if ctx.pool is None else set(ctx.murals) & ctx.pool
     rows = (
-        Mural.objects.filter(pk__in=sorted(dated), palette__isnull=False)
-        .exclude(cave_id=mural.cave_id)
-        .annotate(distance=L1Distance("palette", palette.tolist()))
-        .order_by("distance", "pk")
-        .values_list("pk", "cave_id", "cave__number", "distance")[:k]
+        MuralPalette.objects.filter(mural_id__in=sorted(dated))
+        .exclude(mural__cave_id=mural.cave_id)
+        .annotate(distance=L1Distance("histogram", palette.tolist()))
+        .order_by("distance", "mural_id")
+        .values_list("mural_id", "mural__cave_id", "mural__cave__number", "distance")[:k]
     )
     votes = []
     for pk, cave_id, number, distance in rows:

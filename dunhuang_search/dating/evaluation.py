@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dunhuang_search.catalogue.models import Cave, Mural, Period, Site
+from dunhuang_search.catalogue.models import Cave, Mural, MuralPalette, Period, Site
 from dunhuang_search.elements.models import Category, Element
 from dunhuang_search.search.engine import embed_images
 from indexer.dating import evaluation as E
@@ -209,8 +209,8 @@ def synthetic_set(
                 )  # fmt: skip
                 for b, vector in zip(boxes, vectors, strict=True)
             )
-        mural.palette = histograms[mural.pk] = colour_histogram(subsampled(pixels))
-        mural.save(update_fields=["palette"])
+        histograms[mural.pk] = colour_histogram(subsampled(pixels))
+        MuralPalette.store(mural.pk, histograms[mural.pk])
         murals.append(mural)
     return murals, histograms
 

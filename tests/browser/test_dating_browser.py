@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dunhuang_search.catalogue.models import Mural
+from dunhuang_search.catalogue.models import Mural, MuralPalette
 from dunhuang_search.dating.models import Dating
 from tests.dating.conftest import DIM, vectors
 from tests.factories import add_elements, build_index
@@ -23,8 +23,9 @@ def undated(make_mural):
         wall = make_mural(width=600, height=400, cave=cave, period=period)
         add_elements(wall, vectors(axis, 4, seed=cave), "donor")
     target = make_mural(width=1200, height=800, cave=400, period="undated")
-    Mural.objects.filter(cave__number__in=[301, 302]).update(palette=target.palette)
-    Mural.objects.filter(cave__number=303).update(palette=[1.0] + [0.0] * 511)
+    for wall in Mural.objects.filter(cave__number__in=[301, 302, 303]):
+        same = wall.cave.number != 303
+        MuralPalette.store(wall.pk, MuralPalette.of(target.pk) if same else [1.0] + [0.0] * 511)
     add_elements(target, vectors(0, 3, seed=9), "donor")
     build_index(DIM)
     return target

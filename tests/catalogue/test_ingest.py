@@ -11,7 +11,7 @@ import pytest
 import pyvips
 
 from dunhuang_search.catalogue.ingest import IngestError, ingest_mural
-from dunhuang_search.catalogue.models import Cave, Mural
+from dunhuang_search.catalogue.models import Cave, Mural, MuralPalette
 from indexer.dating.palette import colour_histogram
 from indexer.imagery import Pyramid, jpeg2000_supported
 from tests.factories import write_pixels
@@ -26,7 +26,7 @@ def files_under(folder: Path) -> list[Path]:
 
 
 def assert_nothing_written(settings) -> None:
-    assert Mural.objects.count() == 0
+    assert Mural.objects.count() == 0 and MuralPalette.objects.count() == 0
     assert files_under(Path(settings.PYRAMID_DIR)) == []
 
 
@@ -84,7 +84,7 @@ def test_it_stores_the_walls_palette_from_the_pyramid(tmp_path):
     pixels[:, :400] = (200, 30, 30)
     pixels[:, 400:] = (30, 30, 200)
     mural = ingest_mural(write_pixels(tmp_path / "wall.png", pixels), **PLACE)
-    palette = np.asarray(Mural.objects.get(pk=mural.pk).palette)
+    palette = np.asarray(MuralPalette.of(mural.pk))
     red, blue = colour_histogram(pixels[:1, :1]), colour_histogram(pixels[:1, -1:])
     assert palette.shape == (512,) and palette.sum() == pytest.approx(1, abs=1e-5)
     assert palette @ red == pytest.approx(2 / 3, abs=0.02)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dunhuang_search.catalogue.models import Mural
+from dunhuang_search.catalogue.models import Mural, MuralPalette
 from dunhuang_search.dating.assistant import estimate
 from indexer.dating.palette import colour_histogram
 from tests.dating.conftest import vectors
@@ -26,8 +26,7 @@ WHITE_GROUND = palette((230, 225, 200), (230, 225, 200), (40, 30, 30))
 
 
 def paint(mural: Mural, colours: list[float]) -> Mural:
-    mural.palette = colours
-    mural.save(update_fields=["palette"])
+    MuralPalette.store(mural.pk, colours)
     return mural
 
 

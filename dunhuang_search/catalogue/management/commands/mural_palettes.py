@@ -13,7 +13,7 @@ import json
 
 from tqdm import tqdm
 
-from dunhuang_search.catalogue.models import Mural
+from dunhuang_search.catalogue.models import Mural, MuralPalette
 from dunhuang_search.commands import DatabaseCommand
 from indexer.dating.palette import pyramid_palette
 from indexer.imagery import ImageryError
@@ -37,7 +37,7 @@ class Command(DatabaseCommand):
             except ImageryError as error:
                 skipped.append({"mural_id": mural.pk, "reason": str(error)})
                 continue
-            Mural.objects.filter(pk=mural.pk).update(palette=palette.tolist())
+            MuralPalette.store(mural.pk, palette)
             updated += 1
         if options["json"]:
             self.stdout.write(json.dumps({"updated": updated, "skipped": skipped}))
