@@ -31,11 +31,7 @@ class BuddhaDetails:
             band = pointed_ellipse((0, 0.6), (0.25, 0.29), 0.28)
             canvas.stroke(f(band), scheme[2], lw, closed=True)
         elif self.mandorla_pattern == 2:
-            for k in range(7):
-                a = math.radians(215 + k * 18.3)
-                ray = [(0.2 * math.cos(a), 0.6 + 0.24 * math.sin(a))]
-                ray.append((0.27 * math.cos(a), 0.6 + 0.32 * math.sin(a)))
-                canvas.stroke(f(ray), INK, max(1.0, lw * 0.6))
+            _rays(canvas, f, (0, 0.6), (0.2, 0.24), (0.27, 0.32), 215, 18.3, 7, lw)
 
     def halo(self, canvas: Canvas, f: Frame, lw: float) -> None:
         centre = f([(0, 0.27)])[0]
@@ -43,11 +39,7 @@ class BuddhaDetails:
             ring = ellipse_points(centre, (f.length(0.138), f.length(0.138)))
             canvas.stroke(ring, INK, max(1.0, lw * 0.6), closed=True)
         elif self.halo_pattern == 2:
-            for k in range(10):
-                a = math.radians(180 + k * 20)
-                ray = [(0.12 * math.cos(a), 0.27 + 0.12 * math.sin(a))]
-                ray.append((0.155 * math.cos(a), 0.27 + 0.155 * math.sin(a)))
-                canvas.stroke(f(ray), INK, max(1.0, lw * 0.6))
+            _rays(canvas, f, (0, 0.27), (0.12, 0.12), (0.155, 0.155), 180, 20, 10, lw)
         elif self.halo_pattern == 3:
             for k in range(9):
                 a = math.radians(190 + k * 20)
@@ -71,3 +63,14 @@ class BuddhaDetails:
         elif self.mudra == 3:
             for x in (-0.035, 0.035):
                 canvas.ellipse(f([(x, 0.5)])[0], hand, skin, INK, lw * 0.7)
+
+
+def _rays(canvas: Canvas, f: Frame, centre, inner, outer, start: float, step: float, n: int, lw):
+    """n thin ink rays around centre, from the ellipse of semi-axes inner to that of outer, at
+    angles start, start + step, ... degrees (motif units)."""
+    cx, cy = centre
+    for k in range(n):
+        a = math.radians(start + k * step)
+        ray = [(cx + inner[0] * math.cos(a), cy + inner[1] * math.sin(a))]
+        ray.append((cx + outer[0] * math.cos(a), cy + outer[1] * math.sin(a)))
+        canvas.stroke(f(ray), INK, max(1.0, lw * 0.6))
