@@ -162,9 +162,7 @@ def palette_of(mural: Mural) -> np.ndarray | None:
     stored = MuralPalette.of(mural.pk)
     if stored is not None:
         return np.asarray(stored)
-    if not mural.pyramid or not mural.pyramid_path.exists():
-        return None
-    try:
+    try:  # a missing or unreadable pyramid is an ImageryError too
         return P.pyramid_palette(mural.pyramid_path)
     except ImageryError:
         return None
