@@ -13,7 +13,7 @@ from .voc import read_voc, voc_xml, write_voc
 from .write import image_seed, iter_tiles, make_demo_murals, plan_murals, write_mural_image
 
 # Bump when the pixels or labels made for a given seed change (keys caches of trained models).
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 
 __all__ = [
     "CATEGORIES",

@@ -9,6 +9,7 @@ import numpy as np
 
 from .canvas import Canvas, Frame, ellipse_points, pointed_ellipse
 from .palette import INK, WHITE
+from .styles import buddha_style
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,9 @@ class BuddhaDetails:
     mudra: int  # 0 meditation, 1 fear-not (raised hand), 2 earth-touching, 3 teaching
 
     @classmethod
-    def drawn(cls, rng: np.random.Generator) -> BuddhaDetails:
-        return cls(*(int(rng.integers(n)) for n in (3, 4, 3, 4)))
+    def drawn(cls, rng: np.random.Generator, period: str) -> BuddhaDetails:
+        """The details of a template of `period`, mostly its era's (indexer.synthetic.styles)."""
+        return cls(*buddha_style(rng, period))
 
     def mandorla(self, canvas: Canvas, f: Frame, scheme, lw: float) -> None:
         if self.mandorla_pattern == 1:

@@ -24,6 +24,7 @@ from .palette import (
     pick,
     vary,
 )
+from .styles import apsara_skirt, donor_textile, style_stream
 
 
 def draw_seated_buddha(rng: np.random.Generator, size: float, params: dict) -> np.ndarray:
@@ -38,7 +39,7 @@ def draw_seated_buddha(rng: np.random.Generator, size: float, params: dict) -> n
     ink, lw = INK, line_width(size, 70)
     # the template's drawn details come from a stream of their own, so every draw of `rng`
     # (and with it the silhouette, hence the box) is what it was before they existed
-    detail = BuddhaDetails.drawn(np.random.Generator(rng.bit_generator.jumped()))
+    detail = BuddhaDetails.drawn(style_stream(rng), params["period"])
     if rng.random() < 0.25:  # canopy over the halo
         canopy = [(-0.22, 0.02), (0.22, 0.02), (0.28, 0.07), (-0.28, 0.07)]
         canvas.shape(f(canopy), vary(rng, scheme[2], 8), ink, lw)
@@ -154,6 +155,7 @@ _DONOR_FACE = [
 def draw_donor(rng: np.random.Generator, size: float, params: dict) -> np.ndarray:
     """A standing donor in profile, hands joined, robe trailing (供养人); size is the height."""
     pal = palette_for(params["period"])
+    style = style_stream(rng)  # the era's textile, drawn without touching rng (nor the box)
     kind = params.get("kind", "official")
     canvas = Canvas(int(size * 0.8) + 8, int(size * 1.08) + 8)
     f = Frame(size, (size * 0.3 + 4, 4 + size * 0.07))
@@ -164,6 +166,7 @@ def draw_donor(rng: np.random.Generator, size: float, params: dict) -> np.ndarra
     j = rng.uniform(-0.015, 0.015, (12, 2))
     body = _DONOR_BODIES["lady" if kind == "lady" else "other"]
     canvas.shape(f(np.asarray(body) + j), robe, ink, lw)
+    donor_textile(canvas, f, style, params["period"], pal, robe, lw)
     _donor_robe(canvas, f, rng, kind, robe, pal, lw)
     canvas.shape(f(_DONOR_SLEEVE), sleeve, ink, lw)
     canvas.shape(
@@ -296,6 +299,7 @@ def draw_apsara(rng: np.random.Generator, size: float, params: dict) -> np.ndarr
     size is the approximate span of body and ribbons.
     """
     pal = palette_for(params["period"])
+    style = style_stream(rng)  # the era's skirt, drawn without touching rng (nor the box)
     body_len = size * 0.5
     tilt = params.get("tilt", float(rng.uniform(-30, 15)))
     canvas = Canvas(int(size * 1.35) + 8, int(size * 1.35) + 8)
@@ -319,6 +323,7 @@ def draw_apsara(rng: np.random.Generator, size: float, params: dict) -> np.ndarr
     widths = np.linspace(0.17, 0.13, len(legs))
     widths[-4:] = np.linspace(0.15, 0.24, 4)
     canvas.band(f(legs), widths * body_len, skirt, ink, lw)
+    apsara_skirt(canvas, f, style, params["period"], pal, skirt, legs, widths, lw)
     for k in (-0.04, 0.03):
         fold = spline([(0.0, k), (-0.25, k + 0.01), (-0.5, k - 0.1)], 8)
         canvas.stroke(f(fold), mix(skirt, ink, 0.4), lw * 0.8)

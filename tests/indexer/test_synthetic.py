@@ -8,6 +8,7 @@ import dataclasses
 import subprocess
 import sys
 import textwrap
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 from indexer.boxes import ios, iou
 from indexer.synthetic import (
     CATEGORIES,
+    PERIODS,
     MuralRenderer,
     MuralSpec,
     image_seed,
@@ -287,9 +289,42 @@ def test_a_seated_buddhas_details_vary_by_template_and_never_move_its_box(monkey
         ys, xs = np.nonzero(draw_seated_buddha(np.random.default_rng(seed), 120, params)[..., 3])
         return xs.min(), ys.min(), xs.max(), ys.max()
 
-    drawn = [buddha.BuddhaDetails.drawn(np.random.default_rng(s)) for s in range(60)]
-    assert len(set(drawn)) >= 30
+    periods = [PERIODS[s % len(PERIODS)] for s in range(60)]
+    drawn = [buddha.BuddhaDetails.drawn(np.random.default_rng(s), p) for s, p in enumerate(periods)]
+    assert len(set(drawn)) >= 20
     boxes = [alpha_bbox(seed) for seed in range(12)]
     plain = buddha.BuddhaDetails(0, 0, 0, 0)
-    monkeypatch.setattr(buddha.BuddhaDetails, "drawn", classmethod(lambda cls, rng: plain))
+    monkeypatch.setattr(buddha.BuddhaDetails, "drawn", classmethod(lambda cls, rng, period: plain))
     assert [alpha_bbox(seed) for seed in range(12)] == boxes
+
+
+def test_figure_styles_follow_the_era_and_never_move_a_box(monkeypatch):
+    """Buddhas' details, donors' textiles and apsaras' skirts are mostly their era's, so
+    figures date a wall as well as its colours; they come from each figure's own stream and
+    lie inside its silhouette, so with every period given one era's styles no box moves."""
+    from indexer.synthetic import motifs, styles
+
+    assert set(styles.ERAS) == set(PERIODS)
+    own = [styles.buddha_style(np.random.default_rng(s), "high-tang") for s in range(400)]
+    share = np.mean([style == styles.BUDDHA_STYLES[3] for style in own])
+    assert 0.3 < share < 0.75  # each detail its era's with FAVOURED, else any
+    early = [styles.buddha_style(np.random.default_rng(s), "northern-wei") for s in range(400)]
+    assert np.mean([style == styles.BUDDHA_STYLES[3] for style in early]) < 0.05
+
+    real = [plan_mural(640, 480, seed=seed) for seed in range(60, 76)]
+    figures = {"donor", "apsara", "thousand-buddha"}
+    later = next(
+        spec
+        for spec in real
+        if styles.ERAS[spec.period] != 0
+        and sum(i.category in figures for i in spec.instances) >= 4
+    )
+    pixels = render_mural(later)
+    monkeypatch.setattr(styles, "ERAS", dict.fromkeys(styles.ERAS, 0))
+    monkeypatch.setattr(motifs, "_cache", OrderedDict())  # drawings made with the real eras
+    for spec in real:
+        same = plan_mural(640, 480, seed=spec.seed)
+        boxes = [(i.category, i.x, i.y, i.w, i.h) for i in spec.instances]
+        assert [(i.category, i.x, i.y, i.w, i.h) for i in same.instances] == boxes
+    assert figures <= {i.category for spec in real for i in spec.instances}
+    assert not np.array_equal(render_mural(plan_mural(640, 480, seed=later.seed)), pixels)
