@@ -67,6 +67,12 @@ def buddha_style(rng: np.random.Generator, period: str) -> tuple[int, ...]:
     return tuple(styled(rng, o, n) for o, n in zip(own, BUDDHA_CHOICES, strict=True))
 
 
+def _era_pattern(rng: np.random.Generator, period: str, patterns: tuple, pal: Palette, ground):
+    """One of `patterns`, mostly the era's, and an accent that stands out from `ground`."""
+    pattern = patterns[styled(rng, ERAS[period], len(patterns))]
+    return pattern, distinct(rng, (*pal.accents, WHITE, CREAM), ground)
+
+
 # donors' robe textiles ---------------------------------------------------------------------
 # All lie in the robe's body (motif units x 0.04-0.27, y 0.45-0.94, inside both donor bodies),
 # so they never change the figure's silhouette.
@@ -124,53 +130,49 @@ def donor_textile(
     canvas: Canvas, f: Frame, rng: np.random.Generator, period: str, pal: Palette, robe, lw
 ) -> None:
     """The robe's textile in the style of the donor's era (rng: the figure's style stream)."""
-    pattern = TEXTILES[styled(rng, ERAS[period], len(TEXTILES))]
-    colour = distinct(rng, (*pal.accents, WHITE, CREAM), robe)
+    pattern, colour = _era_pattern(rng, period, TEXTILES, pal, robe)
     pattern(canvas, f, rng, colour, lw)
 
 
 # apsaras' skirts ----------------------------------------------------------------------------
-# Drawn along the skirt's centreline, within half its width, so inside its band.
+# Drawn along the skirt's centreline (path, with its unit normals), within half its width,
+# so inside its band.
 
 
-def _skirt_plain(canvas, f, path, half, colour, lw) -> None:
+def _skirt_plain(canvas, f, path, normals, half, colour, lw) -> None:
     return None
 
 
-def _skirt_cross_bands(canvas, f, path, half, colour, lw) -> None:
-    normals = _normals(path)
+def _skirt_cross_bands(canvas, f, path, normals, half, colour, lw) -> None:
     for i in range(1, len(path) - 1, 2):
         ends = [path[i] - normals[i] * half[i] * 0.8, path[i] + normals[i] * half[i] * 0.8]
         canvas.stroke(f(ends), colour, lw * 1.5)
 
 
-def _skirt_dots(canvas, f, path, half, colour, lw) -> None:
-    normals = _normals(path)
+def _skirt_dots(canvas, f, path, normals, half, colour, lw) -> None:
     for i in range(len(path)):
         for side in (-0.45, 0.45):
             p = f([path[i] + normals[i] * half[i] * side])[0]
             canvas.ellipse(p, (f.length(0.012), f.length(0.012)), colour)
 
 
-def _skirt_roundels(canvas, f, path, half, colour, lw) -> None:
+def _skirt_roundels(canvas, f, path, normals, half, colour, lw) -> None:
     for i in range(1, len(path) - 1, 3):
         r = f.length(float(half[i]) * 0.55)
         canvas.ellipse(f([path[i]])[0], (r, r), colour, INK, lw * 0.6)
 
 
-def _skirt_centre_stripe(canvas, f, path, half, colour, lw) -> None:
+def _skirt_centre_stripe(canvas, f, path, normals, half, colour, lw) -> None:
     canvas.stroke(f(path), colour, max(1.0, f.length(float(np.min(half)) * 0.5)))
 
 
-def _skirt_zigzag(canvas, f, path, half, colour, lw) -> None:
-    normals = _normals(path)
+def _skirt_zigzag(canvas, f, path, normals, half, colour, lw) -> None:
     signs = np.where(np.arange(len(path)) % 2, 0.6, -0.6)
     zig = path + normals * (half * signs)[:, None]
     canvas.stroke(f(zig), colour, lw * 1.3)
 
 
-def _skirt_edges(canvas, f, path, half, colour, lw) -> None:
-    normals = _normals(path)
+def _skirt_edges(canvas, f, path, normals, half, colour, lw) -> None:
     for side in (-0.7, 0.7):
         canvas.stroke(f(path + normals * half[:, None] * side), colour, lw * 1.4)
 
@@ -187,7 +189,7 @@ SKIRTS = (
 
 
 def _normals(path: np.ndarray) -> np.ndarray:
-    tangents = np.gradient(np.asarray(path, float), axis=0)
+    tangents = np.gradient(path, axis=0)
     normals = np.stack([-tangents[:, 1], tangents[:, 0]], axis=1)
     return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-9)
 
@@ -198,6 +200,6 @@ def apsara_skirt(
 ) -> None:  # fmt: skip
     """The skirt's pattern in the style of the apsara's era (rng: the figure's style stream);
     legs is the skirt's centreline and widths its full widths, in motif units."""
-    pattern = SKIRTS[styled(rng, ERAS[period], len(SKIRTS))]
-    colour = distinct(rng, (*pal.accents, WHITE, CREAM), skirt)
-    pattern(canvas, f, np.asarray(legs, float), np.asarray(widths, float) / 2, colour, lw)
+    pattern, colour = _era_pattern(rng, period, SKIRTS, pal, skirt)
+    path = np.asarray(legs, float)
+    pattern(canvas, f, path, _normals(path), np.asarray(widths, float) / 2, colour, lw)
